@@ -1,0 +1,1 @@
+"""The dunning engine: schemas, cases, and the pure ``decide`` and ``evolve`` functions."""
