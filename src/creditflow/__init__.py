@@ -12,9 +12,36 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import errors, events
 from ._account import Account, AllocationPolicy, Component, PaymentRecord
+from ._fees import (
+    DayCount,
+    FeeContext,
+    FeeRule,
+    FixedFee,
+    FixedRateInterest,
+    InterestContext,
+    InterestRule,
+    NoFee,
+    PercentageFee,
+)
 from ._invoice import CreditNote, Invoice, InvoiceLine, Payment, PaymentMethod, VatLine, VatRounding
+from ._manager import CreditManager, RetryPolicy, SendWindow
+from ._message_kind import MessageKind
 from ._money import Money, Rounding
 from ._parties import Address, BankAccount, Brand, Channel, Creditor, Debtor, DebtorKind
+from ._reports import InvoiceStatus, RunError, RunReport, Timeline, TimelineEntry
+from .engine import (
+    CaseStatus,
+    ChargeFee,
+    DunningSchema,
+    HandOver,
+    PaymentMethods,
+    SchemaRule,
+    SendMessage,
+    StartInterest,
+    Step,
+    StopSubscription,
+    Trigger,
+)
 
 try:
     __version__ = version("creditflow")
@@ -27,19 +54,48 @@ __all__ = [
     "AllocationPolicy",
     "BankAccount",
     "Brand",
+    "CaseStatus",
     "Channel",
+    "ChargeFee",
     "Component",
+    "CreditManager",
     "CreditNote",
     "Creditor",
+    "DayCount",
     "Debtor",
     "DebtorKind",
+    "DunningSchema",
+    "FeeContext",
+    "FeeRule",
+    "FixedFee",
+    "FixedRateInterest",
+    "HandOver",
+    "InterestContext",
+    "InterestRule",
     "Invoice",
     "InvoiceLine",
+    "InvoiceStatus",
+    "MessageKind",
     "Money",
+    "NoFee",
     "Payment",
     "PaymentMethod",
+    "PaymentMethods",
     "PaymentRecord",
+    "PercentageFee",
+    "RetryPolicy",
     "Rounding",
+    "RunError",
+    "RunReport",
+    "SchemaRule",
+    "SendMessage",
+    "SendWindow",
+    "StartInterest",
+    "Step",
+    "StopSubscription",
+    "Timeline",
+    "TimelineEntry",
+    "Trigger",
     "VatLine",
     "VatRounding",
     "errors",

@@ -100,8 +100,14 @@ class Account:
         """A fresh account owing *principal*."""
         nothing = Money.zero(principal.currency)
         return cls(
-            currency=principal.currency, principal=principal, credited=nothing, costs=nothing,
-            interest=nothing, paid_principal=nothing, paid_costs=nothing, paid_interest=nothing,
+            currency=principal.currency,
+            principal=principal,
+            credited=nothing,
+            costs=nothing,
+            interest=nothing,
+            paid_principal=nothing,
+            paid_costs=nothing,
+            paid_interest=nothing,
             credit_balance=nothing,
         )
 
@@ -192,8 +198,10 @@ class Account:
             parts[component] = share
             remaining -= share
         return Allocation(
-            costs=parts[Component.COSTS], interest=parts[Component.INTEREST],
-            principal=parts[Component.PRINCIPAL], credit=remaining,
+            costs=parts[Component.COSTS],
+            interest=parts[Component.INTEREST],
+            principal=parts[Component.PRINCIPAL],
+            credit=remaining,
         )
 
     def unallocate(self, reference: str, amount: Money, policy: AllocationPolicy) -> Allocation:
@@ -227,8 +235,10 @@ class Account:
             parts[component] = share
             remaining -= share
         return Allocation(
-            costs=parts[Component.COSTS], interest=parts[Component.INTEREST],
-            principal=parts[Component.PRINCIPAL], credit=credit,
+            costs=parts[Component.COSTS],
+            interest=parts[Component.INTEREST],
+            principal=parts[Component.PRINCIPAL],
+            credit=credit,
         )
 
     # -- the fold ------------------------------------------------------------------------------------
@@ -240,7 +250,9 @@ class Account:
                 return attrs.evolve(self, credited=self.credited + note.gross)
             case PaymentReceived(payment=payment, allocation=a):
                 record = PaymentRecord(
-                    reference=payment.reference, method=payment.method, amount=payment.amount,
+                    reference=payment.reference,
+                    method=payment.method,
+                    amount=payment.amount,
                     reversed=Money.zero(self.currency),
                 )
                 return attrs.evolve(

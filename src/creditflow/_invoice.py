@@ -114,8 +114,8 @@ class Invoice:
     debtor_code: str = field(validator=v.non_empty)
     issued_on: dt.date = field(validator=_date)
     due_on: dt.date = field(validator=_date)
-    currency: str = field(converter=v.upper)  # type: ignore[misc]
-    lines: tuple[InvoiceLine, ...] = field(default=(), converter=v.tuple_of())
+    currency: str = field(converter=v.upper)
+    lines: tuple[InvoiceLine, ...] = field(default=(), converter=v.to_tuple)
     total: Money | None = field(default=None, validator=v.money)
     vat: Money | None = field(default=None, validator=v.money)
     vat_rounding: VatRounding = VatRounding.PER_RATE
@@ -141,7 +141,9 @@ class Invoice:
             )
         for index, line in enumerate(self.lines):
             if not isinstance(line, InvoiceLine):
-                raise TypeError(f"invoice {self.number!r} line {index} is not an InvoiceLine: {line!r}")
+                raise TypeError(
+                    f"invoice {self.number!r} line {index} is not an InvoiceLine: {line!r}"
+                )
             if line.currency != self.currency:
                 raise CurrencyMismatchError(
                     f"invoice {self.number!r} is in {self.currency} but line {index} "
@@ -220,7 +222,7 @@ class CreditNote:
     invoice_number: str = field(validator=v.non_empty)
     issued_on: dt.date = field(validator=_date)
     amount: Money | None = field(default=None, validator=v.money)
-    lines: tuple[InvoiceLine, ...] = field(default=(), converter=v.tuple_of())
+    lines: tuple[InvoiceLine, ...] = field(default=(), converter=v.to_tuple)
     reason: str = ""
 
     def __attrs_post_init__(self) -> None:
@@ -236,7 +238,9 @@ class CreditNote:
             )
         gross = self.gross
         if not gross.is_positive:
-            raise ValidationError(f"credit note {self.number!r} amount {gross} must be more than zero")
+            raise ValidationError(
+                f"credit note {self.number!r} amount {gross} must be more than zero"
+            )
         if not gross.is_rounded:
             raise ValidationError(
                 f"credit note {self.number!r} amount {gross} is not in whole minor units"
@@ -249,8 +253,12 @@ class CreditNote:
             return self.amount
         currency = self.lines[0].currency
         probe = Invoice(
-            number=self.number, debtor_code="-", issued_on=self.issued_on,
-            due_on=self.issued_on, currency=currency, lines=self.lines,
+            number=self.number,
+            debtor_code="-",
+            issued_on=self.issued_on,
+            due_on=self.issued_on,
+            currency=currency,
+            lines=self.lines,
         )
         return probe.gross_total
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+import operator
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -146,8 +147,9 @@ class Money:
     # -- rounding --------------------------------------------------------------------------------
 
     def _quantized(self, rounding: Rounding) -> Decimal:
-        return self._amount.quantize(Decimal(1).scaleb(-self.exponent), rounding=rounding.value,
-                                     context=_CONTEXT)
+        return self._amount.quantize(
+            Decimal(1).scaleb(-self.exponent), rounding=rounding.value, context=_CONTEXT
+        )
 
     def round(self, rounding: Rounding = Rounding.HALF_UP) -> Money:
         """Round to the currency's minor unit (half-up unless another :class:`Rounding` is given)."""
@@ -183,15 +185,16 @@ class Money:
         return Money(_CONTEXT.subtract(self._amount, other._amount), self._currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
-        if isinstance(factor, Money):
+        if isinstance(factor, Money):  # type: ignore[unreachable]
             raise TypeError(f"cannot multiply {self} by another amount ({factor})")
-        return Money(_CONTEXT.multiply(self._amount, to_decimal(factor, field="factor")),
-                     self._currency)
+        return Money(
+            _CONTEXT.multiply(self._amount, to_decimal(factor, field="factor")), self._currency
+        )
 
     __rmul__ = __mul__
 
     def __truediv__(self, divisor: int | Decimal) -> Money:
-        if isinstance(divisor, Money):
+        if isinstance(divisor, Money):  # type: ignore[unreachable]
             raise TypeError(f"cannot divide {self} by another amount ({divisor}); use ratios")
         value = to_decimal(divisor, field="divisor")
         if value == 0:
@@ -280,7 +283,9 @@ class Money:
     @overload
     def allocate(self, parts: Sequence[int | Decimal | str], /) -> tuple[Money, ...]: ...
 
-    def allocate(self, parts: SupportsIndex | Sequence[int | Decimal | str], /) -> tuple[Money, ...]:
+    def allocate(
+        self, parts: SupportsIndex | Sequence[int | Decimal | str], /
+    ) -> tuple[Money, ...]:
         """Split the amount into parts that add up to it exactly.
 
         ``allocate(3)`` makes three equal parts; ``allocate([1, 2, 1])`` splits by ratios. Each part
@@ -298,9 +303,11 @@ class Money:
         if isinstance(parts, Sequence) and not isinstance(parts, str):
             ratios = [Fraction(to_decimal(r, field="ratio")) for r in parts]
         else:
-            count = int(parts.__index__())
+            count = operator.index(parts)  # type: ignore[arg-type]
             if count < 1:
-                raise ValidationError(f"cannot allocate {self} into {count} parts; ask for 1 or more")
+                raise ValidationError(
+                    f"cannot allocate {self} into {count} parts; ask for 1 or more"
+                )
             ratios = [Fraction(1)] * count
         if not ratios:
             raise ValidationError(f"cannot allocate {self} over an empty list of ratios")
@@ -345,7 +352,10 @@ class Money:
                 break
         return str(
             format_currency(
-                self._amount, self._currency, format=pattern, locale=parsed,
+                self._amount,
+                self._currency,
+                format=pattern,
+                locale=parsed,
                 currency_digits=False,
             )
         )

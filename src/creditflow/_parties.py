@@ -65,7 +65,7 @@ class Address:
     street: str = field(validator=v.non_empty)
     postal_code: str = ""
     city: str = field(validator=v.non_empty)
-    country: str = field(converter=v.upper, validator=v.country)  # type: ignore[misc]
+    country: str = field(converter=v.upper, validator=v.country)
     region: str = ""
 
     def lines(self) -> tuple[str, ...]:
@@ -172,7 +172,7 @@ def _bic(value: str | None) -> str | None:
 class BankAccount:
     """Where the creditor receives transfers; the IBAN is checked (checksum, country format)."""
 
-    iban: str = field(converter=_iban)  # type: ignore[misc]
+    iban: str = field(converter=_iban)
     bic: str | None = field(default=None, converter=_bic)
     holder: str = field(validator=v.non_empty)
 

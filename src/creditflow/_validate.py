@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -32,7 +32,9 @@ def _where(instance: object, attribute: attrs.Attribute[Any]) -> str:
 def non_empty(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Require a non-blank string."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{_where(instance, attribute)} must be a non-empty string, got {value!r}")
+        raise ValidationError(
+            f"{_where(instance, attribute)} must be a non-empty string, got {value!r}"
+        )
 
 
 def country(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -89,7 +91,9 @@ def money(instance: object, attribute: attrs.Attribute[Any], value: object) -> N
         )
 
 
-def not_negative(instance: object, attribute: attrs.Attribute[Any], value: Money | Decimal | None) -> None:
+def not_negative(
+    instance: object, attribute: attrs.Attribute[Any], value: Money | Decimal | None
+) -> None:
     """Require zero or more."""
     amount = value.amount if isinstance(value, Money) else value
     if amount is not None and amount < 0:
@@ -103,15 +107,11 @@ def positive(instance: object, attribute: attrs.Attribute[Any], value: Money | D
         raise ValidationError(f"{_where(instance, attribute)} must be more than zero, got {value}")
 
 
-def tuple_of(item: Callable[[Any], T] | None = None) -> Callable[[Iterable[Any]], tuple[T, ...]]:
-    """A converter turning any iterable into a tuple (collections on frozen classes are tuples)."""
-
-    def convert(values: Iterable[Any]) -> tuple[T, ...]:
-        if isinstance(values, str | bytes):
-            raise TypeError(f"expected a collection, got a string {values!r}")
-        return tuple(values if item is None else map(item, values))
-
-    return convert
+def to_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    """Turn any iterable into a tuple (collections on frozen classes are tuples)."""
+    if isinstance(values, str | bytes):
+        raise TypeError(f"expected a collection, got a string {values!r}")
+    return tuple(values)
 
 
 def frozen_tags(values: Iterable[str]) -> frozenset[str]:

@@ -17,10 +17,10 @@ import enum
 import uuid
 from typing import Any, ClassVar, Final
 
-import attrs
-from attrs import field, frozen
+from attrs import frozen
 
 from ._invoice import CreditNote, Invoice, Payment
+from ._message_kind import MessageKind
 from ._money import Money
 from ._parties import Channel
 
@@ -41,6 +41,7 @@ __all__ = [
     "HoldKind",
     "InterestAccrued",
     "InvoiceRegistered",
+    "MessageCancelled",
     "MessageFailed",
     "MessageSent",
     "PaymentLinkCreated",
@@ -72,7 +73,11 @@ class Event:
     invoice_number: str
     sequence: int
     occurred_on: dt.date
-    event_id: str = field(default=attrs.Factory(_event_id, takes_self=True), eq=False)
+
+    @property
+    def event_id(self) -> str:
+        """A UUID derived from creditor, invoice and sequence number: unique and stable."""
+        return _event_id(self)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -202,6 +207,12 @@ class StepExecuted(Event):
     schema_key: str
     schema_version: int
     effect_keys: tuple[str, ...] = ()
+    message_kind: MessageKind | None = None
+    """The kind of message the step queued, if any."""
+    interest_from: dt.date | None = None
+    """Set when the step started interest: the day it runs from."""
+    notes: tuple[str, ...] = ()
+    """Why an action of the step did nothing (e.g. a statutory fee that may not be charged yet)."""
 
 
 @_register
@@ -285,11 +296,21 @@ class MessageFailed(Event):
 
 @_register
 @frozen(kw_only=True)
+class MessageCancelled(Event):
+    """A queued message was not sent: the invoice was settled, stopped or handed over first."""
+
+    idempotency_key: str
+    reason: str
+
+
+@_register
+@frozen(kw_only=True)
 class SkippedNoChannelLeft(Event):
     """No channel of the step could reach the debtor; the case is paused for validation."""
 
     idempotency_key: str
     channels: tuple[Channel, ...]
+    step_index: int
 
 
 @_register

@@ -1,1 +1,60 @@
-"""The dunning engine: schemas, cases, and the pure ``decide`` and ``evolve`` functions."""
+"""The dunning engine: schemas, cases, and the pure ``decide`` and ``evolve`` functions.
+
+Nothing here reads a clock, the environment or global state: ``today`` is always passed in, so the
+same inputs always give the same decisions.
+"""
+
+from __future__ import annotations
+
+from ._calendar import BusinessCalendar
+from ._case import AgencyState, Case, CaseStatus, Hold, evolve, replay
+from ._decide import Decision, DecisionContext, decide, next_action_on, step_date
+from ._effects import DeliverMessage, Effect, RequestHandover, RequestSubscriptionStop, effect_key
+from ._schema import (
+    Anchor,
+    ChargeFee,
+    DayKind,
+    DunningSchema,
+    HandOver,
+    PaymentMethods,
+    SchemaRule,
+    SendMessage,
+    StartInterest,
+    Step,
+    StepAction,
+    StopSubscription,
+    Trigger,
+)
+
+__all__ = [
+    "AgencyState",
+    "Anchor",
+    "BusinessCalendar",
+    "Case",
+    "CaseStatus",
+    "ChargeFee",
+    "DayKind",
+    "Decision",
+    "DecisionContext",
+    "DeliverMessage",
+    "DunningSchema",
+    "Effect",
+    "HandOver",
+    "Hold",
+    "PaymentMethods",
+    "RequestHandover",
+    "RequestSubscriptionStop",
+    "SchemaRule",
+    "SendMessage",
+    "StartInterest",
+    "Step",
+    "StepAction",
+    "StopSubscription",
+    "Trigger",
+    "decide",
+    "effect_key",
+    "evolve",
+    "next_action_on",
+    "replay",
+    "step_date",
+]

@@ -130,7 +130,7 @@ class SendMessage:
     channel: Channel = field(validator=attrs.validators.instance_of(Channel))
     kind: MessageKind = MessageKind.REMINDER
     template: str = field(default=attrs.Factory(lambda self: self.kind.value, takes_self=True))
-    fallbacks: tuple[Channel, ...] = field(default=(), converter=v.tuple_of())
+    fallbacks: tuple[Channel, ...] = field(default=(), converter=v.to_tuple)
     payment_link: bool = True
     link_required: bool = False
     """When the link cannot be created: wait and retry (True) or send without a link (False)."""
@@ -231,7 +231,7 @@ class DunningSchema:
 
     key: str = field(validator=_key)
     version: int = field(default=1, validator=attrs.validators.instance_of(int))
-    steps: tuple[Step, ...] = field(converter=v.tuple_of())
+    steps: tuple[Step, ...] = field(converter=v.to_tuple)
     description: str = ""
 
     def __attrs_post_init__(self) -> None:
@@ -266,6 +266,10 @@ class DunningSchema:
         )
 
 
+def _country_set(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(c).strip().upper() for c in values)
+
+
 @frozen(kw_only=True)
 class SchemaRule:
     """Choose a schema by what is known of the debtor (seed: a flow that fits payment behaviour).
@@ -276,7 +280,7 @@ class SchemaRule:
 
     schema_key: str = field(validator=_key)
     kinds: frozenset[DebtorKind] = field(default=frozenset(), converter=frozenset)
-    countries: frozenset[str] = field(default=frozenset(), converter=lambda c: frozenset(map(str.upper, c)))
+    countries: frozenset[str] = field(default=frozenset(), converter=_country_set)
     tags: frozenset[str] = field(default=frozenset(), converter=v.frozen_tags)
 
     def matches(self, debtor: Debtor) -> bool:
