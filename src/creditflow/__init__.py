@@ -8,7 +8,7 @@ own data, exactly once.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib.metadata as _metadata
 
 from . import errors, events
 from ._account import Account, AllocationPolicy, Component, PaymentRecord
@@ -44,8 +44,10 @@ from .engine import (
 )
 
 try:
-    __version__ = version("creditflow")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = _metadata.version("creditflow")
+except (
+    _metadata.PackageNotFoundError
+):  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
 __all__ = [

@@ -1305,7 +1305,7 @@ class CreditManager:
         day: dt.date | None = today
         while day is not None and day <= until:
             decision = decide(case, schema, day, context)
-            case, entry = _simulated(case, decision, day)
+            case, entry = _simulated(case, decision, day, debtor)
             if entry is not None:
                 entries.append(entry)
             following = next_action_on(case, schema, self.calendar)
@@ -1313,7 +1313,9 @@ class CreditManager:
         return Timeline(invoice_number=invoice_number, until=until, entries=tuple(entries))
 
 
-def _simulated(case: Case, decision: Decision, day: dt.date) -> tuple[Case, TimelineEntry | None]:
+def _simulated(
+    case: Case, decision: Decision, day: dt.date, debtor: Debtor
+) -> tuple[Case, TimelineEntry | None]:
     """Apply a decision to a case as if every effect succeeded; describe the day."""
     if not decision.events:
         return case, None
@@ -1354,7 +1356,14 @@ def _simulated(case: Case, decision: Decision, day: dt.date) -> tuple[Case, Time
                 what.append("handed over to the collection agency")
             case _:
                 pass
-    channel = next((e.channels[0] for e in decision.effects if isinstance(e, DeliverMessage)), None)
+    channel = next(
+        (
+            next((c for c in e.channels if debtor.reachable_on(c)), e.channels[0])
+            for e in decision.effects
+            if isinstance(e, DeliverMessage)
+        ),
+        None,
+    )
     if channel is not None:
         what.append(f"message on {channel}")
     return case, TimelineEntry(
