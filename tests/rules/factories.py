@@ -9,15 +9,13 @@ import attrs
 
 from creditflow import Account, Address, Creditor, Debtor, DebtorKind, Invoice, Money
 from creditflow._fees import FeeContext, InterestContext, MessageKind, SentMessage
-from creditflow.engine._schema import ChargeFee, DunningSchema, SendMessage, Step, Trigger
 from creditflow._parties import Channel
+from creditflow.engine._schema import ChargeFee, DunningSchema, SendMessage, Step, Trigger
 
 
 def debtor(country: str | None = "NL", *, consumer: bool = True) -> Debtor:
     """A consumer (or business) debtor living in *country* (no address when None)."""
-    address = (
-        None if country is None else Address(street="Straat 1", city="Stad", country=country)
-    )
+    address = None if country is None else Address(street="Straat 1", city="Stad", country=country)
     return Debtor(
         code="D-1",
         kind=DebtorKind.PERSON if consumer else DebtorKind.COMPANY,

@@ -12,9 +12,9 @@ from creditflow import Money
 
 def euros(min_value: str = "0.01", max_value: str = "2000000") -> st.SearchStrategy[Money]:
     """Euro amounts in whole cents between the bounds."""
-    return st.decimals(
-        min_value=Decimal(min_value), max_value=Decimal(max_value), places=2
-    ).map(lambda amount: Money(amount, "EUR"))
+    return st.decimals(min_value=Decimal(min_value), max_value=Decimal(max_value), places=2).map(
+        lambda amount: Money(amount, "EUR")
+    )
 
 
 def dates(

@@ -164,8 +164,11 @@ class TestStatutoryInterest:
     def test_full_year_at_six_percent_is_six_percent(self) -> None:
         """10,000 at a constant 6 % from 2023-07-01 earns 600.00 in its first (leap) year."""
         interest = nl.statutory_interest(
-            eur("10000"), dt.date(2023, 7, 1), dt.date(2024, 7, 1),
-            commercial=False, table=SIX_PERCENT,
+            eur("10000"),
+            dt.date(2023, 7, 1),
+            dt.date(2024, 7, 1),
+            commercial=False,
+            table=SIX_PERCENT,
         )
         assert interest == eur("600")
 
@@ -173,10 +176,14 @@ class TestStatutoryInterest:
         ("day_count", "second_part"), [(DayCount.ACT_ACT, "319.74"), (DayCount.ACT_365, "320.61")]
     )
     def test_compounding_on_the_anniversary(self, day_count: DayCount, second_part: str) -> None:
-        """After a year the base is 10,600: 184 days more earn 319.74 (act/act) or 320.61 (act/365)."""
+        """A year on, the base is 10,600: 184 more days earn 319.74 (act/act), 320.61 (act/365)."""
         interest = nl.statutory_interest(
-            eur("10000"), dt.date(2023, 7, 1), dt.date(2025, 1, 1),
-            commercial=False, table=SIX_PERCENT, day_count=day_count,
+            eur("10000"),
+            dt.date(2023, 7, 1),
+            dt.date(2025, 1, 1),
+            commercial=False,
+            table=SIX_PERCENT,
+            day_count=day_count,
         )
         assert interest.round() == eur("600.00") + eur(second_part)
 
@@ -184,8 +191,11 @@ class TestStatutoryInterest:
         """1,000 from 2024-03-01 to 2025-02-28: 58.68 at 7 % (act/365), then 9.70 at 6 %."""
         first = nl.consumer_interest(eur("1000"), dt.date(2024, 3, 1), dt.date(2025, 1, 1))
         second = nl.statutory_interest(
-            eur("1000"), dt.date(2025, 1, 1), dt.date(2025, 3, 1),
-            commercial=False, interest_from=dt.date(2024, 3, 1),
+            eur("1000"),
+            dt.date(2025, 1, 1),
+            dt.date(2025, 3, 1),
+            commercial=False,
+            interest_from=dt.date(2024, 3, 1),
         )
         whole = nl.consumer_interest(eur("1000"), dt.date(2024, 3, 1), dt.date(2025, 3, 1))
         assert first.round() == eur("58.68")
@@ -195,8 +205,12 @@ class TestStatutoryInterest:
     def test_act_act_divides_leap_year_days_by_366(self) -> None:
         """On act/act the 306 days of 2024 at 7 % earn 58.52 instead of 58.68."""
         interest = nl.statutory_interest(
-            eur("1000"), dt.date(2024, 3, 1), dt.date(2025, 1, 1),
-            commercial=False, day_count=DayCount.ACT_ACT, whole_years=False,
+            eur("1000"),
+            dt.date(2024, 3, 1),
+            dt.date(2025, 1, 1),
+            commercial=False,
+            day_count=DayCount.ACT_ACT,
+            whole_years=False,
         )
         assert interest.round() == eur("58.52")
 
@@ -213,16 +227,26 @@ class TestStatutoryInterest:
     def test_earlier_interest_joins_the_base_on_the_anniversary(self) -> None:
         """Unpaid interest from the first year earns interest from the anniversary on."""
         interest = nl.statutory_interest(
-            eur("10000"), dt.date(2024, 7, 1), dt.date(2024, 7, 2), commercial=False,
-            interest_from=dt.date(2023, 7, 1), earlier_interest=eur("600"), table=SIX_PERCENT,
+            eur("10000"),
+            dt.date(2024, 7, 1),
+            dt.date(2024, 7, 2),
+            commercial=False,
+            interest_from=dt.date(2023, 7, 1),
+            earlier_interest=eur("600"),
+            table=SIX_PERCENT,
         )
         assert interest.round() == eur("1.74")  # 10,600 x 6 % / 365; without it 1.64
 
     def test_earlier_interest_waits_for_the_next_anniversary(self) -> None:
         """Interest from before a mid-year start does not earn interest before an anniversary."""
         interest = nl.statutory_interest(
-            eur("10000"), dt.date(2023, 8, 1), dt.date(2023, 8, 2), commercial=False,
-            interest_from=dt.date(2023, 7, 1), earlier_interest=eur("50"), table=SIX_PERCENT,
+            eur("10000"),
+            dt.date(2023, 8, 1),
+            dt.date(2023, 8, 2),
+            commercial=False,
+            interest_from=dt.date(2023, 7, 1),
+            earlier_interest=eur("50"),
+            table=SIX_PERCENT,
         )
         assert interest.round() == eur("1.64")  # 10,000 x 6 % / 365; with it 1.65
 
@@ -245,7 +269,10 @@ class TestStatutoryInterest:
         """The default cannot start after the period it accrues over."""
         with pytest.raises(ValidationError, match="interest_from"):
             nl.statutory_interest(
-                eur("1"), dt.date(2024, 1, 1), dt.date(2024, 2, 1), commercial=False,
+                eur("1"),
+                dt.date(2024, 1, 1),
+                dt.date(2024, 2, 1),
+                commercial=False,
                 interest_from=dt.date(2024, 1, 2),
             )
 
