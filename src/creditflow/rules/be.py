@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_PAYMENT_TERM_DAYS",
     "MAX_PAYMENT_TERM_DAYS",
     "MEDIUMS",
+    "RATES_LAST_VERIFIED",
     "REMINDER_FEE_CAP",
     "WAITING_PERIOD_DAYS",
     "business_payment_due_date",
@@ -173,6 +174,7 @@ def reminder_fee_cap(
 # -- businesses --------------------------------------------------------------------------------
 
 RATES_LAST_VERIFIED: Final = dt.date(2025, 12, 26)
+"""The day this pack's rate tables were last checked against their sources."""
 
 COMMERCIAL_RATES: Final = RateTable(
     name="BE interest in commercial transactions (Wet 2 augustus 2002)",

@@ -29,11 +29,13 @@ __all__ = [
     "BUSINESS_MARGIN_POINTS",
     "CONSUMER_MARGIN_POINTS",
     "FLAT_FEE",
+    "RATES_LAST_VERIFIED",
     "default_interest",
     "flat_fee",
 ]
 
 RATES_LAST_VERIFIED: Final = dt.date(2025, 12, 26)
+"""The day this pack's rate tables were last checked against their sources."""
 
 BASE_RATES: Final = RateTable(
     name="Basiszinssatz (§ 247 BGB)",

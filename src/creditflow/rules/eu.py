@@ -29,11 +29,13 @@ __all__ = [
     "ECB_REFERENCE_RATES",
     "FLAT_FEE",
     "MARGIN_POINTS",
+    "RATES_LAST_VERIFIED",
     "late_payment_interest",
     "recovery_costs",
 ]
 
 RATES_LAST_VERIFIED: Final = dt.date(2025, 12, 26)
+"""The day this pack's rate tables were last checked against their sources."""
 
 ECB_REFERENCE_RATES: Final = RateTable(
     name="ECB main refinancing operations rate, per half year",

@@ -29,6 +29,7 @@ __all__ = [
     "LEGAL_RATES_OTHER",
     "LEGAL_RATES_PRIVATE_CREDITOR",
     "PENALTY_MARGIN_POINTS",
+    "RATES_LAST_VERIFIED",
     "RECOVERY_INDEMNITY",
     "consumer_recovery_fee",
     "late_penalties",
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 RATES_LAST_VERIFIED: Final = dt.date(2025, 12, 26)
+"""The day this pack's rate tables were last checked against their sources."""
 
 PENALTY_MARGIN_POINTS: Final = 10
 """Art. L441-10 II C. com.: points above the ECB rate for the default late penalties."""

@@ -31,6 +31,7 @@ __all__ = [
     "COMMERCIAL_RATES",
     "CONSUMER_RATES",
     "LETTER_TERM_DAYS",
+    "RATES_LAST_VERIFIED",
     "VAT_UPLIFT_PERCENT",
     "anniversaries",
     "collection_costs",
@@ -197,6 +198,7 @@ def fourteen_day_letter_deadline(posted_on: dt.date) -> dt.date:
 # -- statutory interest ----------------------------------------------------------------------------
 
 RATES_LAST_VERIFIED: Final = dt.date(2025, 12, 26)
+"""The day this pack's rate tables were last checked against their sources."""
 
 CONSUMER_RATES: Final = RateTable(
     name="NL wettelijke rente (art. 6:119 BW)",
