@@ -150,7 +150,8 @@ def test_decide_is_pure() -> None:
     with h.store.unit_of_work() as uow:
         case = uow.cases.load("acme", "INV-1")
         schema = uow.schemas.get("acme", "b2c", 1)
-    assert case is not None and schema is not None
+    assert case is not None
+    assert schema is not None
     copy = attrs.evolve(case)
     context = cf.engine.DecisionContext(
         debtor=h.manager.debtor("D1"), creditor=h.manager.creditor, calendar=h.manager.calendar

@@ -38,7 +38,8 @@ class TestThreeStepConsumerFlow:
         h.invoice()
         h.run_days(60)
         assert [m.kind for m in h.email.sent] == [cf.MessageKind.REMINDER]
-        assert len(h.sms.sent) == 1 and len(h.letter.sent) == 1
+        assert len(h.sms.sent) == 1
+        assert len(h.letter.sent) == 1
         executed = {e.step_name: e.occurred_on for e in h.sink.of_type(ev.StepExecuted)}
         assert executed == {
             "reminder": days_after_due(7),
@@ -65,9 +66,12 @@ class TestThreeStepConsumerFlow:
         h.invoice()
         h.until(days_after_due(10))
         status = h.pay("121.00")
-        assert status.status is cf.CaseStatus.PAID and status.next_action_on is None
+        assert status.status is cf.CaseStatus.PAID
+        assert status.next_action_on is None
         h.run_days(50)
-        assert len(h.email.sent) == 1 and h.sms.sent == [] and h.agency.claims == []
+        assert len(h.email.sent) == 1
+        assert h.sms.sent == []
+        assert h.agency.claims == []
 
     def test_partly_paid_invoice_continues_with_the_new_open_amount(self, h: Harness) -> None:
         """A partial payment re-anchors nothing: the next step comes on time, for what is left."""
@@ -171,7 +175,8 @@ class TestThreeStepConsumerFlow:
         h.debtor(mobile=None)
         h.invoice()
         h.until(days_after_due(14))
-        assert len(h.email.sent) == 2 and h.sms.sent == []
+        assert len(h.email.sent) == 2
+        assert h.sms.sent == []
 
     def test_failing_channel_is_retried_with_back_off_then_falls_back(self, h: Harness) -> None:
         """Four failed SMS attempts, then the e-mail fallback; nothing is lost."""
@@ -230,7 +235,8 @@ class TestThreeStepConsumerFlow:
         """With max_step=1 only the first step ever runs."""
         h.invoice(max_step=1)
         h.run_days(60)
-        assert len(h.email.sent) == 1 and h.sms.sent == []
+        assert len(h.email.sent) == 1
+        assert h.sms.sent == []
 
 
 class TestBadInput:
@@ -258,7 +264,7 @@ class TestBadInput:
 
     def test_payment_for_an_unknown_invoice(self, h: Harness) -> None:
         """The error names the invoice and says what to do."""
-        with pytest.raises(NotFoundError, match="'NOPE'.*register_invoice"):
+        with pytest.raises(NotFoundError, match=r"'NOPE'.*register_invoice"):
             h.pay("1.00", number="NOPE")
 
     def test_payment_in_another_currency(self, h: Harness) -> None:
@@ -285,7 +291,7 @@ class TestBadInput:
     def test_resume_of_an_invoice_that_is_not_paused(self, h: Harness) -> None:
         """Resuming a running invoice is an error naming its status."""
         h.invoice()
-        with pytest.raises(InvalidStateError, match="not paused.*active"):
+        with pytest.raises(InvalidStateError, match=r"not paused.*active"):
             h.manager.resume_invoice("INV-1")
 
     def test_unknown_debtor(self, h: Harness) -> None:
