@@ -13,11 +13,12 @@ from attrs import frozen
 
 from ._account import AllocationPolicy
 from ._invoice import CreditNote, Invoice, Payment
+from ._message_kind import MessageKind
 from ._money import Money, Rounding
 from ._parties import Channel, Creditor, Debtor
 from ._reports import InvoiceStatus, RunError, RunReport, Timeline, TimelineEntry
 from .engine._calendar import BusinessCalendar
-from .engine._case import Case, CaseStatus, evolve
+from .engine._case import AgencyState, Case, CaseStatus, evolve
 from .engine._decide import (
     Decision,
     DecisionContext,
@@ -453,7 +454,7 @@ class CreditManager:
                 )
             ]
             case = evolve(None, first[0])
-            if record.is_paused:
+            if record.is_paused and (record.hold_until is None or record.hold_until > today):
                 first.append(
                     CasePaused(
                         creditor=self.creditor.key,
@@ -730,7 +731,7 @@ class CreditManager:
         today = self.today()
 
         def build(uow: UnitOfWork, case: Case) -> list[Event]:
-            if case.agency.value in ("none",):
+            if case.agency is AgencyState.NONE:
                 raise InvalidStateError(
                     f"invoice {invoice_number!r} was never handed to a collection agency"
                 )
@@ -1015,7 +1016,7 @@ class CreditManager:
         key = effect.idempotency_key
         if case.status.is_final or (
             case.status in (CaseStatus.AT_AGENCY, CaseStatus.PENDING_HANDOVER)
-            and effect.kind.value != "handover_notice"
+            and effect.kind is not MessageKind.HANDOVER_NOTICE
         ):
             self._finish(
                 entry,
