@@ -8,8 +8,6 @@ own data, exactly once.
 
 from __future__ import annotations
 
-import importlib.metadata as _metadata
-
 from . import errors, events
 from ._account import Account, AllocationPolicy, Component, PaymentRecord
 from ._fees import (
@@ -43,12 +41,19 @@ from .engine import (
     Trigger,
 )
 
-try:
-    __version__ = _metadata.version("creditflow")
-except (
-    _metadata.PackageNotFoundError
-):  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    # ``__version__`` is read from the installed metadata on first use: importlib.metadata is slow
+    # to import, and most programs never ask for it.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("creditflow")
+        except PackageNotFoundError:  # pragma: no cover - a source tree without install
+            return "0+unknown"
+    raise AttributeError(f"module 'creditflow' has no attribute {name!r}")
+
 
 __all__ = [
     "Account",

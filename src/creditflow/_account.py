@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from functools import cached_property
 from typing import ClassVar
 
 import attrs
@@ -130,32 +131,32 @@ class Account:
 
     # -- what is open ------------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def open_principal(self) -> Money:
         """Principal not yet paid or credited."""
         return self.principal - self.credited - self.paid_principal
 
-    @property
+    @cached_property
     def open_costs(self) -> Money:
         """Admin costs not yet paid."""
         return self.costs - self.paid_costs
 
-    @property
+    @cached_property
     def open_interest(self) -> Money:
         """Interest posted and not yet paid."""
         return self.interest - self.paid_interest
 
-    @property
+    @cached_property
     def open_total(self) -> Money:
         """Everything still owed."""
         return self.open_principal + self.open_costs + self.open_interest
 
-    @property
+    @cached_property
     def paid_total(self) -> Money:
         """Everything received, net of reversals, including any credit balance."""
         return self.paid_principal + self.paid_costs + self.paid_interest + self.credit_balance
 
-    @property
+    @cached_property
     def is_settled(self) -> bool:
         """Whether nothing is owed any more (paid, credited, or both)."""
         return not self.open_total.is_positive

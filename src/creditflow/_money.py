@@ -105,6 +105,14 @@ class Money:
         object.__setattr__(self, "_currency", _check_currency(currency))
 
     @classmethod
+    def _trusted(cls, amount: Decimal, currency: str) -> Money:
+        """Build from an already checked Decimal and currency (the arithmetic's fast path)."""
+        money = object.__new__(cls)
+        object.__setattr__(money, "_amount", amount)
+        object.__setattr__(money, "_currency", currency)
+        return money
+
+    @classmethod
     def zero(cls, currency: str) -> Money:
         """Return nothing, in *currency*."""
         return cls(0, currency)
@@ -153,7 +161,7 @@ class Money:
 
     def round(self, rounding: Rounding = Rounding.HALF_UP) -> Money:
         """Round to the currency's minor unit (half-up unless another :class:`Rounding` is given)."""
-        return Money(self._quantized(rounding), self._currency)
+        return Money._trusted(self._quantized(rounding), self._currency)
 
     def _require_rounded(self, what: str) -> None:
         if not self.is_rounded:
@@ -178,11 +186,11 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         other = self._same_currency(other, "add")
-        return Money(_CONTEXT.add(self._amount, other._amount), self._currency)
+        return Money._trusted(_CONTEXT.add(self._amount, other._amount), self._currency)
 
     def __sub__(self, other: Money) -> Money:
         other = self._same_currency(other, "subtract")
-        return Money(_CONTEXT.subtract(self._amount, other._amount), self._currency)
+        return Money._trusted(_CONTEXT.subtract(self._amount, other._amount), self._currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
         if isinstance(factor, Money):  # type: ignore[unreachable]
@@ -202,13 +210,13 @@ class Money:
         return Money(_CONTEXT.divide(self._amount, value), self._currency)
 
     def __neg__(self) -> Money:
-        return Money(_CONTEXT.minus(self._amount), self._currency)
+        return Money._trusted(_CONTEXT.minus(self._amount), self._currency)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return Money(_CONTEXT.abs(self._amount), self._currency)
+        return Money._trusted(_CONTEXT.abs(self._amount), self._currency)
 
     def __bool__(self) -> bool:
         return bool(self._amount)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import uuid
 from typing import Any, ClassVar, Final
 
 from attrs import frozen
@@ -56,11 +55,14 @@ __all__ = [
     "event_types",
 ]
 
-_NAMESPACE: Final = uuid.UUID("8f2b1d3e-5c4a-4f6e-9a7b-2c1d0e9f8a6b")
+_NAMESPACE: Final = "8f2b1d3e-5c4a-4f6e-9a7b-2c1d0e9f8a6b"
 
 
 def _event_id(event: Any) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"{event.creditor}/{event.invoice_number}/{event.sequence}"))
+    import uuid  # only when an id is asked for: uuid is slow to import
+
+    name = f"{event.creditor}/{event.invoice_number}/{event.sequence}"
+    return str(uuid.uuid5(uuid.UUID(_NAMESPACE), name))
 
 
 @frozen(kw_only=True)
