@@ -177,9 +177,11 @@ class _Outbox:
         return entries[:limit]
 
     def update(self, creditor: str, entry: OutboxEntry) -> None:
-        if entry.idempotency_key not in self._uow.state.outbox.get(creditor, {}):
+        key = (creditor, entry.idempotency_key)
+        stored = self._uow.state.outbox.get(creditor, {})
+        if entry.idempotency_key not in stored and key not in self._uow.staged_outbox:
             raise ValidationError(f"no outbox entry {entry.idempotency_key!r} to update")
-        self._uow.staged_outbox[(creditor, entry.idempotency_key)] = entry
+        self._uow.staged_outbox[key] = entry
 
 
 class _UnitOfWork:
