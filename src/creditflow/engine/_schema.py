@@ -266,6 +266,10 @@ class DunningSchema:
         )
 
 
+def _kind_set(values: Iterable[DebtorKind]) -> frozenset[DebtorKind]:
+    return frozenset(values)
+
+
 def _country_set(values: Iterable[str]) -> frozenset[str]:
     return frozenset(str(c).strip().upper() for c in values)
 
@@ -279,7 +283,7 @@ class SchemaRule:
     """
 
     schema_key: str = field(validator=_key)
-    kinds: frozenset[DebtorKind] = field(default=frozenset(), converter=frozenset)
+    kinds: frozenset[DebtorKind] = field(default=frozenset(), converter=_kind_set)
     countries: frozenset[str] = field(default=frozenset(), converter=_country_set)
     tags: frozenset[str] = field(default=frozenset(), converter=v.frozen_tags)
 

@@ -1,0 +1,343 @@
+"""The commands, on click and rich."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import pathlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .._manager import CreditManager
+from .._money import Money
+from ..errors import CreditflowError, NotFoundError
+from ..events import FeeCharged, MessageSent, PaymentReceived
+from ..ports import Store
+from ._demo import (
+    START,
+    DemoSettings,
+    build_manager,
+    days_done,
+    generate,
+    load_settings,
+    run_demo,
+    save_settings,
+)
+
+EXIT_FAILURES, EXIT_USAGE, EXIT_INPUT, EXIT_UNEXPECTED = 1, 2, 3, 4
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Exit(Exception):  # noqa: N818 - a control-flow signal, not an error
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
+    stderr.print(f"[bold red]error:[/] {message}")
+    raise _Exit(code)
+
+
+def _open_store(path: pathlib.Path, *, create: bool = False) -> Store:
+    if not create and not path.exists():
+        _fail(
+            f"database {str(path)!r} does not exist; give the path of a creditflow database "
+            f"(run 'creditflow demo' to make one)"
+        )
+    from ..adapters.sqlite import SqliteStore
+
+    return SqliteStore(path)
+
+
+def _manager(db: pathlib.Path, app: str | None, now: dt.datetime | None) -> CreditManager:
+    store = _open_store(db)
+    if app is not None:
+        module_name, _, attribute = app.partition(":")
+        try:
+            factory: Callable[[Store], CreditManager] = getattr(
+                importlib.import_module(module_name), attribute or "make_manager"
+            )
+        except (ImportError, AttributeError) as exc:
+            _fail(
+                f"--app {app!r} cannot be loaded ({exc}); give module:function, where the "
+                f"function takes a store and returns a CreditManager"
+            )
+        return factory(store)
+    settings = load_settings(db.parent)
+    if settings is None:
+        _fail(
+            f"{str(db)!r} is not a demo database and no --app was given; pass "
+            f"--app module:function that builds your CreditManager from a store"
+        )
+    from ..testing import SettableClock
+
+    clock = SettableClock(now or START + dt.timedelta(days=days_done(db.parent)))
+    return build_manager(settings, store, clock)[0]
+
+
+def _parse_now(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--now {value!r} is not an ISO date-time such as 2026-03-01T07:00+00:00", EXIT_USAGE)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
+def _parse_date(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} {value!r} is not a date such as 2026-03-31", EXIT_USAGE)
+
+
+@contextlib.contextmanager
+def _errors(debug: bool) -> Iterator[None]:
+    try:
+        yield
+    except _Exit:
+        raise
+    except (CreditflowError, OSError) as exc:
+        if debug:
+            raise
+        _fail(str(exc).rstrip(".") + ".")
+    except Exception as exc:
+        if debug:
+            raise
+        _fail(
+            f"unexpected error: {exc!r} (run again with --debug for the traceback)", EXIT_UNEXPECTED
+        )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-sentence errors.")
+@click.pass_context
+def group(ctx: click.Context, debug: bool) -> None:
+    """creditflow: credit management (dunning) from the terminal."""
+    ctx.obj = {"debug": debug}
+
+
+@group.command()
+@click.option(
+    "--out",
+    default="creditflow-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the database and the messages.",
+)
+@click.option("--debtors", default=60, show_default=True, type=int, help="How many debtors.")
+@click.option("--days", default=120, show_default=True, type=int, help="How many days to simulate.")
+@click.option(
+    "--seed", default=7, show_default=True, type=int, help="Random seed (same seed, same demo)."
+)
+@click.pass_obj
+def demo(obj: dict[str, Any], out: str, debtors: int, days: int, seed: int) -> None:
+    """Generate a portfolio in NL, BE, DE and FR and dun it day by day on SQLite."""
+    with _errors(obj["debug"]):
+        settings = DemoSettings(out=out, debtors=debtors, days=days, seed=seed)
+        previous = load_settings(settings.folder)
+        resume_from = 0
+        if previous is not None and previous == settings and settings.database.exists():
+            resume_from = days_done(settings.folder)
+            if resume_from:
+                stdout.print(f"Resuming the demo in {out} after day {resume_from} of {days}.")
+        elif settings.database.exists() or (settings.folder / "messages").exists():
+            _fail(f"{out!r} holds another demo (other options); choose another --out or remove it")
+        save_settings(settings)
+        store = _open_store(settings.database, create=True)
+        with Progress(
+            TextColumn("[bold]dunning[/] day"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=stdout,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("days", total=days, completed=resume_from)
+            manager = run_demo(
+                settings,
+                store,
+                resume_from=resume_from,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+        _summary(settings, manager)
+
+
+def _summary(settings: DemoSettings, manager: CreditManager) -> None:
+    portfolio = generate(settings)
+    statuses: Counter[str] = Counter()
+    channels: Counter[str] = Counter()
+    invoiced = collected = fees = Money.zero("EUR")
+    for invoice in portfolio.invoices:
+        try:
+            status = manager.invoice_status(invoice.number)
+        except NotFoundError:
+            continue  # issued after the last simulated day
+        statuses[status.status.value] += 1
+        invoiced += status.original_amount
+        for event in status.history:
+            if isinstance(event, PaymentReceived):
+                collected += event.payment.amount
+            elif isinstance(event, FeeCharged):
+                fees += event.amount
+            elif isinstance(event, MessageSent):
+                channels[str(event.channel)] += 1
+    table = Table(
+        title=f"creditflow demo: {settings.debtors} debtors, {settings.days} days, seed {settings.seed}"
+    )
+    table.add_column("what")
+    table.add_column("figure", justify="right")
+    table.add_row("invoices", str(sum(statuses.values())))
+    table.add_row("invoiced", invoiced.round().format("en"))
+    rate = f"{collected.amount / invoiced.amount:.1%}" if invoiced.is_positive else "-"
+    table.add_row("collected", f"{collected.round().format('en')} ({rate})")
+    table.add_row("collection costs charged", fees.round().format("en"))
+    for channel in sorted(channels):
+        table.add_row(f"messages by {channel}", str(channels[channel]))
+    for status_name in sorted(statuses):
+        table.add_row(f"cases {status_name}", str(statuses[status_name]))
+    stdout.print(table)
+    stdout.print(
+        f"Messages: {settings.folder / 'messages'} (e-mails as .eml, SMS and letters as text)."
+    )
+    stdout.print(
+        f"Database: {settings.database}  (try: creditflow status "
+        f"{portfolio.invoices[0].number} --db {settings.database})"
+    )
+
+
+@group.command()
+@click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=pathlib.Path))
+@click.option("--now", "now", default=None, help="ISO date-time to run at (default: now).")
+@click.option(
+    "--app", default=None, help="module:function building your CreditManager from a store."
+)
+@click.pass_obj
+def run(obj: dict[str, Any], db: pathlib.Path, now: str | None, app: str | None) -> None:
+    """Process everything due, exactly once, and print the run report."""
+    with _errors(obj["debug"]):
+        moment = _parse_now(now)
+        manager = _manager(db, app, moment)
+        report = manager.run(moment)
+        table = Table(title=f"run of {report.today}")
+        table.add_column("what")
+        table.add_column("count", justify="right")
+        for name in (
+            "due_cases",
+            "steps_executed",
+            "events_recorded",
+            "effects_queued",
+            "messages_sent",
+            "delivery_failures",
+            "conflicts",
+        ):
+            table.add_row(name.replace("_", " "), str(getattr(report, name)))
+        stdout.print(table)
+        for error in report.errors:
+            stderr.print(f"[red]{error.invoice_number}[/]: {error.error}")
+        if not report.ok:
+            raise _Exit(EXIT_FAILURES)
+
+
+@group.command()
+@click.argument("invoice")
+@click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=pathlib.Path))
+@click.option(
+    "--app", default=None, help="module:function building your CreditManager from a store."
+)
+@click.pass_obj
+def status(obj: dict[str, Any], invoice: str, db: pathlib.Path, app: str | None) -> None:
+    """Show an invoice's account, status and history."""
+    with _errors(obj["debug"]):
+        manager = _manager(db, app, None)
+        current = manager.invoice_status(invoice)
+        table = Table(title=f"invoice {invoice}: {current.status.value}")
+        table.add_column("account")
+        table.add_column("amount", justify="right")
+        for label, amount in (
+            ("original", current.original_amount),
+            ("open principal", current.open_principal),
+            ("open costs", current.open_costs),
+            ("open interest", current.open_interest),
+            ("open in all", current.open_amount),
+            ("paid", current.paid_amount),
+            ("credited", current.credited_amount),
+        ):
+            table.add_row(label, str(amount.round()))
+        stdout.print(table)
+        stdout.print(
+            f"schema {current.schema_key} v{current.schema_version}; last step: "
+            f"{current.last_step or '-'}; next: {current.next_step or '-'} on "
+            f"{current.next_action_on or '-'}"
+        )
+        history = Table(title="history")
+        for column in ("#", "date", "event"):
+            history.add_column(column)
+        for event in current.history:
+            history.add_row(str(event.sequence), event.occurred_on.isoformat(), event.type_name)
+        stdout.print(history)
+
+
+@group.command()
+@click.argument("invoice")
+@click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=pathlib.Path))
+@click.option("--until", "until", required=True, help="Last date to simulate (YYYY-MM-DD).")
+@click.option(
+    "--app", default=None, help="module:function building your CreditManager from a store."
+)
+@click.pass_obj
+def simulate(
+    obj: dict[str, Any], invoice: str, db: pathlib.Path, until: str, app: str | None
+) -> None:
+    """Show what will happen to an invoice, day by day, if nothing is paid."""
+    with _errors(obj["debug"]):
+        last = _parse_date(until, "--until")
+        manager = _manager(db, app, None)
+        timeline = manager.simulate(invoice, until=last)
+        table = Table(title=f"invoice {invoice} until {last}, if nothing is paid")
+        for column in ("date", "step", "channel", "fee", "interest", "open", "status"):
+            table.add_column(column)
+        for entry in timeline.entries:
+            table.add_row(
+                entry.on.isoformat(),
+                entry.step or "-",
+                str(entry.channel or "-"),
+                str(entry.fee or "-"),
+                str(entry.interest or "-"),
+                str(entry.open_amount.round()),
+                entry.status.value,
+            )
+        stdout.print(table)
+        if not timeline.entries:
+            stdout.print("Nothing happens in that period.")
+
+
+def cli(argv: list[str] | None = None) -> int:
+    """Run the group and return an exit code (click's own usage errors exit 2)."""
+    try:
+        group.main(args=argv, prog_name="creditflow", standalone_mode=False)
+    except _Exit as exit_:
+        return exit_.code
+    except click.exceptions.Abort:
+        stderr.print("interrupted: nothing is lost; run the same command again to continue")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        stderr.print("interrupted: nothing is lost; run the same command again to continue")
+        return 130
+    return 0
+
+
+__all__ = ["cli"]
