@@ -1,0 +1,119 @@
+"""Large portfolios for the storage benchmarks, loaded fast.
+
+Registering a million invoices one by one through the API would measure the loader, not the run.
+So two template cases are registered through ``CreditManager`` (one due today, one due in the
+future) and then cloned inside SQLite with one ``INSERT ... SELECT`` each: the rows are exactly
+what creditflow itself wrote, only the invoice numbers differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import sqlite3
+
+import creditflow as cf
+from creditflow.adapters.sqlite import SqliteStore
+from creditflow.testing import RecordingChannel, SettableClock
+
+TODAY = dt.date(2026, 3, 2)
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+CREDITOR = cf.Creditor(
+    key="bench",
+    name="Bench B.V.",
+    address=cf.Address(street="Damrak 1", postal_code="1012 LG", city="Amsterdam", country="NL"),
+)
+SCHEMA = cf.DunningSchema(
+    key="bench",
+    steps=[
+        cf.Step(
+            name="reminder",
+            trigger=cf.Trigger.days_after_due(7),
+            actions=[cf.SendMessage(channel=cf.Channel.EMAIL)],
+        ),
+        cf.Step(
+            name="second reminder",
+            trigger=cf.Trigger.days_after_due(21),
+            actions=[
+                cf.SendMessage(channel=cf.Channel.EMAIL),
+                cf.ChargeFee(rule=cf.FixedFee(amount=cf.Money("5.00", "EUR"))),
+            ],
+        ),
+    ],
+)
+
+
+def manager(store: cf.ports.Store, channel: RecordingChannel) -> cf.CreditManager:
+    """The benchmark creditor's manager: e-mail to a recording channel, no send window."""
+    return cf.CreditManager(
+        creditor=CREDITOR,
+        store=store,
+        channels={cf.Channel.EMAIL: channel},
+        clock=SettableClock(NOW),
+        send_window=None,
+        batch_size=1000,
+    )
+
+
+def build(path: pathlib.Path, *, open_invoices: int, due: int) -> None:
+    """A database with *open_invoices* open invoices of which *due* are due today."""
+    store = SqliteStore(path)
+    clock = SettableClock(NOW - dt.timedelta(days=7))
+    setup = cf.CreditManager(
+        creditor=CREDITOR, store=store, channels={cf.Channel.EMAIL: RecordingChannel()}, clock=clock
+    )
+    setup.register_schema(SCHEMA)
+    setup.upsert_debtor(
+        cf.Debtor(
+            code="D",
+            kind=cf.DebtorKind.PERSON,
+            name="Debtor Name",
+            email="debtor@example.nl",
+            locale="nl-NL",
+        )
+    )
+    for number, due_on in (
+        ("TPLDUE", TODAY - dt.timedelta(days=7)),
+        ("TPLLATER", TODAY + dt.timedelta(days=30)),
+    ):
+        setup.register_invoice(
+            cf.Invoice(
+                number=number,
+                debtor_code="D",
+                issued_on=due_on - dt.timedelta(days=14),
+                due_on=due_on,
+                currency="EUR",
+                lines=[
+                    cf.InvoiceLine(
+                        description="Energy",
+                        quantity=100,
+                        unit_price=cf.Money("0.25", "EUR"),
+                        vat_rate=21,
+                    )
+                ],
+            ),
+            schema_key="bench",
+        )
+    del store
+    with sqlite3.connect(path) as db:
+        for template, count, offset in (("TPLDUE", due, 0), ("TPLLATER", open_invoices - due, due)):
+            if count <= 0:
+                continue
+            number = f"printf('INV%08d', i + {offset})"
+            db.execute(f"""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})
+                INSERT INTO cf_cases SELECT creditor, {number}, debtor_code, version, status,
+                    next_action_on, replace(snapshot, '"{template}"', '"' || {number} || '"'),
+                    updated_at FROM cf_cases, n WHERE invoice_number = '{template}'""")
+            db.execute(f"""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})
+                INSERT INTO cf_events (creditor, invoice_number, sequence, event_id, type,
+                    occurred_on, body, recorded_at)
+                SELECT creditor, {number}, sequence, event_id || '-' || i, type, occurred_on,
+                    replace(body, '"{template}"', '"' || {number} || '"'), recorded_at
+                FROM cf_events, n WHERE invoice_number = '{template}'""")
+        for template in ("TPLDUE", "TPLLATER"):
+            db.execute("DELETE FROM cf_cases WHERE invoice_number = ?", (template,))
+            db.execute("DELETE FROM cf_events WHERE invoice_number = ?", (template,))
+    with sqlite3.connect(path) as db:
+        db.execute("VACUUM")
