@@ -203,6 +203,17 @@ def run_postgres_worker(
         store.close()
 
 
+def postgres_worker_process(
+    dsn: str, schema: str, log_path: str, start: Any, batch_size: int, results: Any
+) -> None:
+    """The body of a worker process: run, then put its counts (or its error) on *results*."""
+    try:
+        results.put(run_postgres_worker(dsn, schema, log_path, start, batch_size))
+    except BaseException as exc:
+        results.put({"failed": repr(exc)})
+        raise
+
+
 def main(argv: list[str]) -> None:
     from creditflow.adapters.sqlite import SqliteStore
 
