@@ -31,7 +31,9 @@ NOW = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)
 CREDITOR = cf.Creditor(
     key="acme",
     name="Acme B.V.",
-    address=cf.Address(street="Keizersgracht 1", postal_code="1015 CJ", city="Amsterdam", country="NL"),
+    address=cf.Address(
+        street="Keizersgracht 1", postal_code="1015 CJ", city="Amsterdam", country="NL"
+    ),
 )
 SCHEMA = cf.DunningSchema(
     key="standard",
@@ -95,7 +97,9 @@ def _stall() -> None:
 class LoggingChannel:
     """An e-mail channel that keeps to the channel contract and logs to a :class:`DeliveryLog`."""
 
-    def __init__(self, log: DeliveryLog, *, stall_after: int | None = None, pause: float = 0) -> None:
+    def __init__(
+        self, log: DeliveryLog, *, stall_after: int | None = None, pause: float = 0
+    ) -> None:
         self.log = log
         self.stall_after = stall_after
         self.pause = pause
@@ -124,7 +128,9 @@ class StallingSink:
             _stall()
 
 
-def make_manager(store: Store, channel: Any, *, sink: Any = None, batch_size: int = 500) -> cf.CreditManager:
+def make_manager(
+    store: Store, channel: Any, *, sink: Any = None, batch_size: int = 500
+) -> cf.CreditManager:
     """A manager for the test creditor on *store*, sending e-mail through *channel*."""
     return cf.CreditManager(
         creditor=CREDITOR,
@@ -147,7 +153,9 @@ def setup(store: Store, invoices: int) -> list[str]:
             kind=cf.DebtorKind.COMPANY,
             name="Buyer B.V.",
             email="ap@buyer.example",
-            address=cf.Address(street="Markt 1", postal_code="3511 AA", city="Utrecht", country="NL"),
+            address=cf.Address(
+                street="Markt 1", postal_code="3511 AA", city="Utrecht", country="NL"
+            ),
         )
     )
     numbers = [f"INV-{i:03}" for i in range(invoices)]

@@ -60,9 +60,7 @@ class TestLeases:
         assert _due(second) == ["C"]
         assert _due(first) == ["A", "B"], "a worker gets its own leased cases back"
 
-    def test_threads_are_different_workers(
-        self, make_postgres_store: Callable[..., Store]
-    ) -> None:
+    def test_threads_are_different_workers(self, make_postgres_store: Callable[..., Store]) -> None:
         """Two threads sharing one store object do not get the same cases."""
         store = make_postgres_store()
         for number in ("A", "B"):
@@ -122,7 +120,8 @@ class TestConnecting:
             PostgresStore("postgresql://app:s3cr3t-pw@127.0.0.1:1/credit", connect_timeout=2)
         message = str(raised.value)
         assert "s3cr3t-pw" not in message
-        assert "password=***" in message and "127.0.0.1" in message
+        assert "password=***" in message
+        assert "127.0.0.1" in message
         assert "cannot connect to PostgreSQL" in message
 
     def test_unknown_database(self, postgres_dsn: str) -> None:
@@ -148,7 +147,7 @@ class TestConnecting:
             PostgresStore("postgresql://localhost/x")
 
     def test_importing_the_adapter_does_not_import_psycopg(self) -> None:
-        """psycopg is imported only when a PostgresStore is created."""
+        """The psycopg package is imported only when a PostgresStore is created."""
         code = (
             "import sys, creditflow, creditflow.adapters.postgres; "
             "assert 'psycopg' not in sys.modules, 'psycopg imported'"
@@ -165,12 +164,18 @@ class TestLayout:
 
         make_postgres_store()
         with psycopg.connect(postgres_dsn, autocommit=True) as db:
-            db.execute(f"UPDATE {postgres_schema}.cf_meta SET value = '99' WHERE key = 'schema_version'")
-            before = db.execute(f"SELECT key, value FROM {postgres_schema}.cf_meta ORDER BY key").fetchall()
+            db.execute(
+                f"UPDATE {postgres_schema}.cf_meta SET value = '99' WHERE key = 'schema_version'"
+            )
+            before = db.execute(
+                f"SELECT key, value FROM {postgres_schema}.cf_meta ORDER BY key"
+            ).fetchall()
         with pytest.raises(StoreError, match="newer creditflow"):
             make_postgres_store()
         with psycopg.connect(postgres_dsn, autocommit=True) as db:
-            after = db.execute(f"SELECT key, value FROM {postgres_schema}.cf_meta ORDER BY key").fetchall()
+            after = db.execute(
+                f"SELECT key, value FROM {postgres_schema}.cf_meta ORDER BY key"
+            ).fetchall()
         assert after == before
 
     def test_foreign_meta_table_is_refused(

@@ -42,7 +42,7 @@ class TestFilesItRefuses:
         path = tmp_path / "notes.txt"
         path.write_text("these are my notes, not a database\n" * 100)
         before = _digest(path)
-        with pytest.raises(StoreError, match="notes.txt.*not a SQLite database"):
+        with pytest.raises(StoreError, match=r"notes\.txt.*not a SQLite database"):
             SqliteStore(path)
         assert _digest(path) == before
         assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
@@ -82,7 +82,7 @@ class TestFilesItRefuses:
         with closing(sqlite3.connect(path)) as db, db:
             db.execute("UPDATE cf_meta SET value = '99' WHERE key = 'schema_version'")
         before = _digest(path)
-        with pytest.raises(StoreError, match="newer creditflow.*Upgrade creditflow"):
+        with pytest.raises(StoreError, match=r"newer creditflow.*Upgrade creditflow"):
             SqliteStore(path)
         assert _digest(path) == before
 
@@ -157,9 +157,7 @@ class TestLayout:
             assert uow.cases.load(CREDITOR, "INV-1") == new_case("INV-1")[1]
         copy.close()
 
-    def test_unreadable_snapshot_is_rebuilt_from_events(
-        self, sqlite_store: SqliteStore
-    ) -> None:
+    def test_unreadable_snapshot_is_rebuilt_from_events(self, sqlite_store: SqliteStore) -> None:
         """Snapshots are an optimisation: a damaged one is replaced by replaying the events."""
         _register(sqlite_store, "INV-1", DAY)
         with closing(sqlite3.connect(sqlite_store.path)) as db, db:
@@ -204,7 +202,8 @@ class TestDueIndex:
                 )
             )
             assert "USING COVERING INDEX cf_cases_due" in plan, plan
-            assert "SCAN" not in plan and "TEMP B-TREE" not in plan, plan
+            assert "SCAN" not in plan, plan
+            assert "TEMP B-TREE" not in plan, plan
             plan = " | ".join(
                 row[3]
                 for row in db.execute(

@@ -18,7 +18,10 @@ INVOICES = 40
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_two_workers_share_the_due_cases(
-    make_postgres_store: Callable[..., Store], postgres_dsn: str, postgres_schema: str, tmp_path: Path
+    make_postgres_store: Callable[..., Store],
+    postgres_dsn: str,
+    postgres_schema: str,
+    tmp_path: Path,
 ) -> None:
     """Two processes running ``run`` at once handle each case once and send each message once."""
     store = make_postgres_store()

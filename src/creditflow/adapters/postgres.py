@@ -184,7 +184,7 @@ def redact(dsn: str) -> str:
     except Exception:
         return "<a connection string that cannot be parsed>"
     if "password" in params:
-        params["password"] = "***"
+        params["password"] = "***"  # noqa: S105 - the mask, not a password
     return make_conninfo("", **params)
 
 
