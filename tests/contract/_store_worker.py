@@ -128,6 +128,16 @@ class StallingSink:
             _stall()
 
 
+class SlowSink:
+    """An event sink that takes a little time, as real ones do (so that workers interleave)."""
+
+    def __init__(self, pause: float) -> None:
+        self.pause = pause
+
+    def publish(self, events: Sequence[Event]) -> None:
+        time.sleep(self.pause)
+
+
 def make_manager(
     store: Store, channel: Any, *, sink: Any = None, batch_size: int = 500
 ) -> cf.CreditManager:
@@ -190,15 +200,18 @@ def messages_sent(store: Store, numbers: Sequence[str]) -> list[str]:
 def run_postgres_worker(
     dsn: str, schema: str, log_path: str, start: Any, batch_size: int
 ) -> dict[str, int]:
-    """One worker process: wait for *start*, then ``run`` against PostgreSQL; return its counts."""
+    """One worker process: wait at the *start* barrier, then ``run`` against PostgreSQL; return its counts."""
     from creditflow.adapters.postgres import PostgresStore
 
     store = PostgresStore(dsn, schema=schema)
     try:
         manager = make_manager(
-            store, LoggingChannel(DeliveryLog(log_path), pause=0.005), batch_size=batch_size
+            store,
+            LoggingChannel(DeliveryLog(log_path), pause=0.005),
+            sink=SlowSink(0.005),
+            batch_size=batch_size,
         )
-        start.wait(30)
+        start.wait(60)  # a barrier: both workers begin together
         report = manager.run(NOW)
         return {
             "due_cases": report.due_cases,

@@ -29,7 +29,7 @@ def test_two_workers_share_the_due_cases(
     log = tmp_path / "deliveries.db"
     DeliveryLog(log)
     context = multiprocessing.get_context("spawn")
-    start = context.Event()
+    start = context.Barrier(2)
     results = context.Queue()
     workers = [
         context.Process(
@@ -40,7 +40,6 @@ def test_two_workers_share_the_due_cases(
     ]
     for worker in workers:
         worker.start()
-    start.set()
     reports = [results.get(timeout=300) for _ in workers]
     for worker in workers:
         worker.join(timeout=60)
