@@ -508,3 +508,40 @@ class TestUnitOfWork:
         with store.unit_of_work() as uow:
             assert uow.debtors.get(CREDITOR, "D-1") == debtor_record()
             assert [e.sequence for e in uow.cases.events(CREDITOR, "INV-1")] == [1, 2]
+
+
+class TestWithTheManager:
+    def test_a_run_twice_sends_once(self, store: Store) -> None:
+        """The manager on each store: a run sends the reminder once; a second run sends nothing."""
+        from _store_worker import NOW, make_manager, messages_sent, setup
+
+        from creditflow.testing import RecordingChannel
+
+        numbers = setup(store, 3)
+        channel = RecordingChannel()
+        manager = make_manager(store, channel)
+        first = manager.run(NOW)
+        second = manager.run(NOW)
+        assert first.messages_sent == 3
+        assert second.messages_sent == 0
+        assert len(channel.sent) == 3
+        assert sorted(messages_sent(store, numbers)) == sorted(
+            m.idempotency_key.removesuffix("#email") for m in channel.sent
+        )
+
+    def test_repeated_payment_inside_a_unit_of_work(self, store: Store) -> None:
+        """Recording the same payment twice is harmless (the manager nests a unit of work)."""
+        from _store_worker import NOW, make_manager, setup
+
+        import creditflow as cf
+        from creditflow.testing import RecordingChannel
+
+        setup(store, 1)
+        manager = make_manager(store, RecordingChannel())
+        payment = cf.Payment(
+            amount=cf.Money("40.00", "EUR"), method="ideal", reference="P-1", paid_on=NOW.date()
+        )
+        manager.record_payment("INV-000", payment)
+        status = manager.record_payment("INV-000", payment)
+        assert status.paid_amount == cf.Money("40.00", "EUR")
+        assert len(manager.history("INV-000")) == 2
