@@ -353,7 +353,12 @@ class CaseRepository(Protocol):
         ...
 
     def due(self, creditor: str, today: dt.date, *, limit: int) -> list[str]:
-        """Up to *limit* invoice numbers whose ``next_action_on`` is on or before *today*."""
+        """Up to *limit* invoice numbers whose ``next_action_on`` is on or before *today*.
+
+        Earliest date first, then by invoice number. A store shared by several workers may
+        lease what it returns (PostgreSQL does): cases another worker holds are left out
+        until its lease ends, and the same worker asking again gets its own cases back.
+        """
         ...
 
     def of_debtor(self, creditor: str, debtor_code: str) -> list[str]:
@@ -369,7 +374,11 @@ class Outbox(Protocol):
         ...
 
     def pending(self, creditor: str, now: dt.datetime, *, limit: int) -> list[OutboxEntry]:
-        """Entries not done whose ``available_at`` is not after *now*, oldest first."""
+        """Entries not done whose ``available_at`` is not after *now*, oldest first.
+
+        A store shared by several workers may lease what it returns, like ``due``; storing an
+        entry's new state with ``update`` ends its lease.
+        """
         ...
 
     def update(self, creditor: str, entry: OutboxEntry) -> None:

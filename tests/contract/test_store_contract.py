@@ -97,7 +97,8 @@ class TestEvents:
             assert [e.sequence for e in uow.cases.events(CREDITOR, "INV-1")] == [1, 2, 3, 4]
             loaded = uow.cases.load(CREDITOR, "INV-1")
         assert loaded == case
-        assert loaded is not None and loaded.version == 4
+        assert loaded is not None
+        assert loaded.version == 4
 
     def test_every_event_type_round_trips(self, store: Store) -> None:
         """One event of every registered type is stored and read back equal."""
@@ -127,7 +128,7 @@ class TestEvents:
     def test_cases_are_kept_per_creditor(self, store: Store) -> None:
         """The same invoice number of two creditors is two cases."""
         register(store, "INV-1")
-        first, case = new_case()
+        first = new_case()[0]
         other = attrs.evolve(first, creditor="other")
         with store.unit_of_work() as uow:
             uow.cases.append(
@@ -291,7 +292,8 @@ class TestDebtors:
         with store.unit_of_work() as uow:
             record = uow.debtors.get(CREDITOR, "D-1")
             assert record == debtor_record(hold="holiday")
-            assert record is not None and record.is_paused
+            assert record is not None
+            assert record.is_paused
             assert uow.debtors.get("other", "D-1") is None
 
 
@@ -436,10 +438,17 @@ class TestUnitOfWork:
     def test_exception_rolls_back_and_propagates(self, store: Store) -> None:
         """An exception in the ``with`` block undoes the unit of work and is re-raised."""
         first, case = new_case()
-        with pytest.raises(RuntimeError, match="boom"), store.unit_of_work() as uow:
-            uow.cases.append(CREDITOR, [first], expected_version=0, case=case, next_action_on=DAY)
-            uow.outbox.add(CREDITOR, [entry("k-1")])
-            raise RuntimeError("boom")
+
+        def fail_half_way() -> None:
+            with store.unit_of_work() as uow:
+                uow.cases.append(
+                    CREDITOR, [first], expected_version=0, case=case, next_action_on=DAY
+                )
+                uow.outbox.add(CREDITOR, [entry("k-1")])
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError, match="boom"):
+            fail_half_way()
         with store.unit_of_work() as uow:
             assert uow.cases.load(CREDITOR, "INV-1") is None
             assert uow.outbox.pending(CREDITOR, NOW, limit=10) == []
@@ -499,3 +508,40 @@ class TestUnitOfWork:
         with store.unit_of_work() as uow:
             assert uow.debtors.get(CREDITOR, "D-1") == debtor_record()
             assert [e.sequence for e in uow.cases.events(CREDITOR, "INV-1")] == [1, 2]
+
+
+class TestWithTheManager:
+    def test_a_run_twice_sends_once(self, store: Store) -> None:
+        """The manager on each store: a run sends the reminder once; a second run sends nothing."""
+        from _store_worker import NOW, make_manager, messages_sent, setup
+
+        from creditflow.testing import RecordingChannel
+
+        numbers = setup(store, 3)
+        channel = RecordingChannel()
+        manager = make_manager(store, channel)
+        first = manager.run(NOW)
+        second = manager.run(NOW)
+        assert first.messages_sent == 3
+        assert second.messages_sent == 0
+        assert len(channel.sent) == 3
+        assert sorted(messages_sent(store, numbers)) == sorted(
+            m.idempotency_key.removesuffix("#email") for m in channel.sent
+        )
+
+    def test_repeated_payment_inside_a_unit_of_work(self, store: Store) -> None:
+        """Recording the same payment twice is harmless (the manager nests a unit of work)."""
+        from _store_worker import NOW, make_manager, setup
+
+        import creditflow as cf
+        from creditflow.testing import RecordingChannel
+
+        setup(store, 1)
+        manager = make_manager(store, RecordingChannel())
+        payment = cf.Payment(
+            amount=cf.Money("40.00", "EUR"), method="ideal", reference="P-1", paid_on=NOW.date()
+        )
+        manager.record_payment("INV-000", payment)
+        status = manager.record_payment("INV-000", payment)
+        assert status.paid_amount == cf.Money("40.00", "EUR")
+        assert len(manager.history("INV-000")) == 2

@@ -175,7 +175,7 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def redact(dsn: str) -> str:
+def _redact(dsn: str) -> str:
     """*dsn* with its password replaced by ``***`` (for messages and logs)."""
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -184,7 +184,7 @@ def redact(dsn: str) -> str:
     except Exception:
         return "<a connection string that cannot be parsed>"
     if "password" in params:
-        params["password"] = "***"
+        params["password"] = "***"  # noqa: S105 - the mask, not a password
     return make_conninfo("", **params)
 
 
@@ -501,7 +501,7 @@ class PostgresStore:
             connection.close()
 
     def __repr__(self) -> str:
-        return f"<PostgresStore {redact(self._dsn)!r} schema={self.schema!r}>"
+        return f"<PostgresStore {_redact(self._dsn)!r} schema={self.schema!r}>"
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -528,7 +528,7 @@ class PostgresStore:
             if password:
                 message = message.replace(password, "***")
             raise StoreError(
-                f"cannot connect to PostgreSQL at {redact(self._dsn)!r}: {message}"
+                f"cannot connect to PostgreSQL at {_redact(self._dsn)!r}: {message}"
             ) from None
         if self.schema is not None:
             from psycopg import sql
@@ -542,7 +542,7 @@ class PostgresStore:
                 connection.close()
                 raise StoreError(
                     f"cannot use schema {self.schema!r} in PostgreSQL at "
-                    f"{redact(self._dsn)!r}: {exc}"
+                    f"{_redact(self._dsn)!r}: {exc}"
                 ) from None
         return connection
 
@@ -595,7 +595,7 @@ class PostgresStore:
     # -- layout --------------------------------------------------------------------------------
 
     def _migrate(self, connection: psycopg.Connection[Any]) -> None:
-        where = redact(self._dsn) + (f" schema {self.schema}" if self.schema else "")
+        where = _redact(self._dsn) + (f" schema {self.schema}" if self.schema else "")
         try:
             connection.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))",
