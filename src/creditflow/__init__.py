@@ -28,7 +28,16 @@ from ._manager import CreditManager, RetryPolicy, SendWindow
 from ._message_kind import MessageKind
 from ._money import Money, Rounding
 from ._parties import Address, BankAccount, Brand, Channel, Creditor, Debtor, DebtorKind
-from ._reports import InvoiceStatus, RunError, RunReport, Timeline, TimelineEntry
+from ._plans import Installment, PaymentPlan, PaymentPlanPolicy, PlanInterval
+from ._reports import (
+    InstallmentStatus,
+    InvoiceStatus,
+    PaymentPlanStatus,
+    RunError,
+    RunReport,
+    Timeline,
+    TimelineEntry,
+)
 from .engine import (
     CaseStatus,
     ChargeFee,
@@ -42,6 +51,7 @@ from .engine import (
     StopSubscription,
     Trigger,
 )
+from .engine._plan import PlanOutcome
 
 try:
     __version__ = version("creditflow")
@@ -70,6 +80,8 @@ __all__ = [
     "FixedFee",
     "FixedRateInterest",
     "HandOver",
+    "Installment",
+    "InstallmentStatus",
     "InterestContext",
     "InterestRule",
     "Invoice",
@@ -81,8 +93,13 @@ __all__ = [
     "Payment",
     "PaymentMethod",
     "PaymentMethods",
+    "PaymentPlan",
+    "PaymentPlanPolicy",
+    "PaymentPlanStatus",
     "PaymentRecord",
     "PercentageFee",
+    "PlanInterval",
+    "PlanOutcome",
     "RetryPolicy",
     "Rounding",
     "RunError",

@@ -15,7 +15,16 @@ from ._account import AllocationPolicy
 from ._invoice import CreditNote, Invoice, Payment
 from ._money import Money, Rounding
 from ._parties import Channel, Creditor, Debtor
-from ._reports import InvoiceStatus, RunError, RunReport, Timeline, TimelineEntry
+from ._plans import PaymentPlan, PaymentPlanPolicy, PlanInterval, build_schedule
+from ._reports import (
+    InstallmentStatus,
+    InvoiceStatus,
+    PaymentPlanStatus,
+    RunError,
+    RunReport,
+    Timeline,
+    TimelineEntry,
+)
 from .engine._calendar import BusinessCalendar
 from .engine._case import Case, CaseStatus, evolve
 from .engine._decide import (
@@ -26,6 +35,11 @@ from .engine._decide import (
     next_action_on,
 )
 from .engine._effects import DeliverMessage, Effect, RequestHandover, RequestSubscriptionStop
+from .engine._plan import (
+    PlanState,
+    allocate_to_installments,
+    resume_step,
+)
 from .engine._schema import DunningSchema, HandOver, SchemaRule, StopSubscription
 from .errors import (
     ConcurrencyError,
@@ -50,12 +64,20 @@ from .events import (
     HandedOver,
     HandoverFailed,
     HoldKind,
+    InstallmentDue,
+    InstallmentMissed,
+    InstallmentPaid,
     InterestAccrued,
     InvoiceRegistered,
     MessageCancelled,
     MessageFailed,
     MessageSent,
     PaymentLinkCreated,
+    PaymentPlanAgreed,
+    PaymentPlanCompleted,
+    PaymentPlanDefaulted,
+    PaymentPlanLastChance,
+    PaymentPlanTerminated,
     PaymentReceived,
     RecallRequested,
     SentViaFallback,
@@ -86,6 +108,8 @@ from .render import ComposeRequest, MessageComposer, Templates
 __all__ = ["CreditManager", "RetryPolicy", "SendWindow"]
 
 log = logging.getLogger("creditflow")
+
+_DEFAULT_PLAN_POLICY = PaymentPlanPolicy()
 
 
 @frozen(kw_only=True)
@@ -159,6 +183,7 @@ class CreditManager:
         retry: RetryPolicy = RetryPolicy(),
         payment_link_days: int = 30,
         batch_size: int = 500,
+        payment_plan_policy: PaymentPlanPolicy = _DEFAULT_PLAN_POLICY,
     ) -> None:
         if not isinstance(creditor, Creditor):
             raise TypeError(f"creditor must be a Creditor, got {type(creditor).__name__}")
@@ -189,6 +214,7 @@ class CreditManager:
         self.retry = retry
         self.payment_link_days = payment_link_days
         self.batch_size = batch_size
+        self.payment_plan_policy = payment_plan_policy
         self.calendar = BusinessCalendar(creditor.country)
         self._schemas: dict[tuple[str, int], DunningSchema] = {}
 
@@ -287,6 +313,19 @@ class CreditManager:
             self._event(case, cls, on, offset, **fields)
             for offset, (cls, fields) in enumerate(specs, start=1)
         ]
+
+    def _emit(
+        self,
+        uow: UnitOfWork,
+        invoice_number: str,
+        on: dt.date,
+        *specs: tuple[type[Event], dict[str, object]],
+    ) -> list[Event]:
+        """Number *specs* after the case's current version, append them, return the events."""
+        case = self._case(uow, invoice_number)
+        events = self._numbered(case, on, *specs)
+        self._append(uow, case, events)
+        return events
 
     def _change(
         self, invoice_number: str, build: Callable[[UnitOfWork, Case], list[Event]]
@@ -479,8 +518,8 @@ class CreditManager:
 
     def _accrue(self, uow: UnitOfWork, case: Case, on: dt.date) -> list[Event]:
         """Interest up to *on*, posted before money moves (payments pay interest first)."""
-        if case.interest_from is None:
-            return []
+        if case.interest_from is None or case.active_plan is not None:
+            return []  # no interest runs while a payment plan holds the invoice
         schema = self._schema(uow, case.schema_key, case.schema_version)
         record = self._debtor(uow, case.debtor_code)
         events = _interest_events(case, schema, on, self._context(record.debtor), None)
@@ -496,6 +535,7 @@ class CreditManager:
             raise TypeError(f"expected a CreditNote, got {type(credit_note).__name__}")
 
         def build(uow: UnitOfWork, case: Case) -> list[Event]:
+            self._require_no_plan(case, f"apply credit note {credit_note.number!r} to")
             gross = credit_note.gross
             if gross.currency != case.account.currency:
                 raise CurrencyMismatchError(
@@ -547,6 +587,13 @@ class CreditManager:
             raise TypeError(f"expected a Payment, got {type(payment).__name__}")
         with self._uow() as uow:
             case = self._case(uow, invoice_number)
+            if case.active_plan is not None:
+                published = self._record_plan_payment(uow, case, payment)
+                if published is None:
+                    return self.invoice_status(invoice_number)
+                uow.commit()
+                self._publish(published)
+                return self.invoice_status(invoice_number)
             for event in uow.cases.events(self.creditor.key, invoice_number):
                 if (
                     isinstance(event, PaymentReceived)
@@ -574,10 +621,25 @@ class CreditManager:
                     allocation=allocation,
                 )
             )
-            self._append(uow, case, events)
+            case = self._append(uow, case, events)
+            events += self._end_recollection_hold(uow, case, payment)
             uow.commit()
         self._publish(events)
         return self.invoice_status(invoice_number)
+
+    def _end_recollection_hold(self, uow: UnitOfWork, case: Case, payment: Payment) -> list[Event]:
+        """A payment is the outcome a pending re-collection waited for: dunning may go on."""
+        if case.hold(HoldKind.DIRECT_DEBIT) is None:
+            return []
+        return self._emit(
+            uow,
+            case.invoice_number,
+            payment.paid_on,
+            (
+                CaseResumed,
+                {"kind": HoldKind.DIRECT_DEBIT, "reason": f"payment {payment.reference} received"},
+            ),
+        )
 
     # -- pause, stop, dispute, write-off ---------------------------------------------------------
 
@@ -651,6 +713,7 @@ class CreditManager:
 
         def build(uow: UnitOfWork, case: Case) -> list[Event]:
             self._require_open(case, "stop")
+            self._require_no_plan(case, "stop")
             return [self._event(case, CaseStopped, today, 1, reason=reason)]
 
         self._change(invoice_number, build)
@@ -662,6 +725,7 @@ class CreditManager:
 
         def build(uow: UnitOfWork, case: Case) -> list[Event]:
             self._require_open(case, "write off")
+            self._require_no_plan(case, "write off")
             return [self._event(case, CaseWrittenOff, today, 1, reason=reason)]
 
         self._change(invoice_number, build)
@@ -760,6 +824,423 @@ class CreditManager:
             self.agency.recall(reference[-1], reason=reason)
         return self.invoice_status(invoice_number)
 
+    # -- payment plans ------------------------------------------------------------------------------
+
+    def _require_no_plan(self, case: Case, verb: str) -> None:
+        plan = case.active_plan
+        if plan is not None:
+            raise InvalidStateError(
+                f"cannot {verb} invoice {case.invoice_number!r}: it is in active payment plan "
+                f"{plan.plan.reference!r}; terminate the plan first (terminate_payment_plan)"
+            )
+
+    def _lead_state(self, uow: UnitOfWork, state: PlanState) -> PlanState:
+        """The authoritative progress of *state*'s plan: the one on its lead invoice's case."""
+        if state.is_lead:
+            return state
+        lead = self._case(uow, state.plan.lead_invoice).plan
+        assert lead is not None
+        assert lead.plan.reference == state.plan.reference
+        return lead
+
+    def create_payment_plan(
+        self,
+        invoice_numbers: str | Sequence[str],
+        *,
+        start_on: dt.date,
+        installments: int | None = None,
+        installment_amount: Money | None = None,
+        interval: PlanInterval = PlanInterval.MONTH,
+        down_payment: Money | None = None,
+        fee: Money | None = None,
+        reference: str | None = None,
+        policy: PaymentPlanPolicy | None = None,
+    ) -> PaymentPlan:
+        """Agree a payment plan over open invoices of one debtor; their dunning waits while it runs.
+
+        The plan total is what is open on the invoices today (principal, costs, and interest up
+        to today, which is posted first) plus the optional plan ``fee`` (charged as costs on the
+        lead invoice, the one due first). It is paid by ``installments`` equal instalments or by
+        instalments of ``installment_amount`` (the last one smaller), one ``interval`` apart from
+        ``start_on``, after an optional ``down_payment`` due today. While the plan is active its
+        invoices are paused (status ``paused_by_payment_plan``): no reminders, fees or interest.
+        Each instalment is invited, reminded and given a last chance under ``policy`` (default:
+        the manager's ``payment_plan_policy``); when the plan defaults the invoices resume their
+        own dunning.
+
+        Args:
+            invoice_numbers: one invoice number or several, all of one debtor and currency.
+            start_on: the due date of the first regular instalment.
+            installments: how many regular instalments (give this or ``installment_amount``).
+            installment_amount: the amount of each regular instalment.
+            interval: how far apart the instalments fall (monthly by default).
+            down_payment: paid first, due today.
+            fee: a fee for the plan, added to the plan total.
+            reference: the plan's reference (default ``PP-<lead invoice>-<n>``).
+            policy: invitations, reminders, default and where dunning resumes.
+
+        Returns:
+            The agreed plan with its schedule.
+
+        Raises:
+            NotFoundError: an invoice is unknown.
+            ValidationError: no or repeated invoices, invoices of two debtors or in two
+                currencies, a bad count or amount, or a start date too far in the past.
+            InvalidStateError: an invoice is settled, stopped, with an agency, or already in an
+                active plan.
+
+        .. versionadded:: 0.1.0
+        """
+        numbers = (invoice_numbers,) if isinstance(invoice_numbers, str) else tuple(invoice_numbers)
+        if not numbers:
+            raise ValidationError("a payment plan needs at least one invoice number")
+        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+        if repeated:
+            raise ValidationError(f"invoice numbers {repeated} are listed more than once")
+        policy = policy if policy is not None else self.payment_plan_policy
+        if not isinstance(start_on, dt.date) or isinstance(start_on, dt.datetime):
+            raise TypeError(f"start_on must be a datetime.date, got {start_on!r}")
+        today = self.today()
+        earliest = today - dt.timedelta(days=policy.backdate_days)
+        if start_on < earliest:
+            raise ValidationError(
+                f"start_on {start_on} is more than {policy.backdate_days} days before today "
+                f"({today}); start the plan on {earliest} or later"
+            )
+        missing = [str(c) for c in policy.channels if c not in self.channels]
+        if missing:
+            raise ValidationError(
+                f"the payment plan's messages go on {missing} but this manager has no adapter "
+                f"for it; pass channels={{...}} or another PaymentPlanPolicy.channel"
+            )
+        if policy.hand_over_on_default and self.agency is None:
+            raise ValidationError(
+                "the payment plan hands over on default but this manager has no agency port"
+            )
+        published: list[Event] = []
+        with self._uow() as uow:
+            cases = [self._case(uow, number) for number in numbers]
+            for case in cases:
+                if case.status.is_final:
+                    raise InvalidStateError(
+                        f"invoice {case.invoice_number!r} cannot be put in a payment plan: its "
+                        f"credit management has ended ({case.status.value})"
+                    )
+                if case.agency.value not in ("none", "recalled"):
+                    raise InvalidStateError(
+                        f"invoice {case.invoice_number!r} cannot be put in a payment plan: it is "
+                        f"with a collection agency ({case.status.value}); recall it first"
+                    )
+                active = case.active_plan
+                if active is not None:
+                    raise InvalidStateError(
+                        f"invoice {case.invoice_number!r} is already in active payment plan "
+                        f"{active.plan.reference!r}; terminate it first"
+                    )
+            debtors = sorted({c.debtor_code for c in cases})
+            if len(debtors) > 1:
+                owners = ", ".join(f"{c.invoice_number}: {c.debtor_code}" for c in cases)
+                raise ValidationError(
+                    f"a payment plan covers invoices of one debtor, got debtors {debtors} "
+                    f"({owners})"
+                )
+            currencies = sorted({c.account.currency for c in cases})
+            if len(currencies) > 1:
+                raise CurrencyMismatchError(
+                    f"a payment plan covers invoices in one currency, got {currencies}"
+                )
+            currency = currencies[0]
+            cases.sort(key=lambda c: (c.invoice.due_on, c.invoice_number))
+            ordered = tuple(c.invoice_number for c in cases)
+            lead = cases[0]
+            nothing = Money.zero(currency)
+            if fee is not None:
+                if not isinstance(fee, Money):
+                    raise TypeError(f"fee must be Money, got {type(fee).__name__}")
+                if fee.currency != currency or fee.is_negative or not fee.is_rounded:
+                    raise ValidationError(
+                        f"plan fee {fee} must be zero or more, in whole minor units of {currency}"
+                    )
+            accrued: dict[str, list[Event]] = {}
+            principal, costs, interest = nothing, nothing, nothing
+            for case in cases:
+                accrual = self._accrue(uow, case, today)
+                accrued[case.invoice_number] = accrual
+                account = case.account
+                for event in accrual:
+                    account = account.apply(event)
+                principal += account.open_principal.max(nothing)
+                costs += account.open_costs.max(nothing)
+                interest += account.open_interest.max(nothing)
+            plan_fee = fee if fee is not None else nothing
+            total = principal + costs + interest + plan_fee
+            if not (principal + costs + interest).is_positive:
+                raise InvalidStateError(f"nothing is open on invoices {list(ordered)} to plan")
+            schedule = build_schedule(
+                total,
+                start_on=start_on,
+                interval=interval,
+                count=installments,
+                installment_amount=installment_amount,
+                down_payment=down_payment,
+                down_payment_on=min(today, start_on),
+            )
+            if reference is None:
+                agreed = sum(
+                    isinstance(e, PaymentPlanAgreed)
+                    for e in uow.cases.events(self.creditor.key, lead.invoice_number)
+                )
+                reference = f"PP-{lead.invoice_number}-{agreed + 1}"
+            plan = PaymentPlan(
+                reference=reference,
+                debtor_code=lead.debtor_code,
+                currency=currency,
+                invoice_numbers=ordered,
+                agreed_on=today,
+                open_principal=principal,
+                open_costs=costs,
+                open_interest=interest,
+                fee=plan_fee,
+                total=total,
+                interval=interval,
+                start_on=start_on,
+                installments=schedule,
+                policy=policy,
+            )
+            for case in cases:
+                schema = self._schema(uow, case.schema_key, case.schema_version)
+                resumed = resume_step(plan, schema, case.step_index)
+                if policy.hand_over_on_default and resumed is None:
+                    raise ValidationError(
+                        f"invoice {case.invoice_number!r} runs on schema {schema.key!r}, which "
+                        f"has no handover step to go to when the plan defaults"
+                    )
+            for case in cases:
+                number = case.invoice_number
+                self._append(uow, case, accrued[number])
+                published += accrued[number]
+                specs: list[tuple[type[Event], dict[str, object]]] = []
+                if number == plan.lead_invoice and plan_fee.is_positive:
+                    description = f"payment plan {reference} fee"
+                    specs.append((FeeCharged, {"amount": plan_fee, "description": description}))
+                specs.append((PaymentPlanAgreed, {"plan": plan}))
+                specs.append(
+                    (
+                        CasePaused,
+                        {"kind": HoldKind.PAYMENT_PLAN, "reason": f"payment plan {reference}"},
+                    )
+                )
+                published += self._emit(uow, number, today, *specs)
+            uow.commit()
+        self._publish(published)
+        return plan
+
+    def _record_plan_payment(
+        self, uow: UnitOfWork, case: Case, payment: Payment
+    ) -> list[Event] | None:
+        """Record a payment on an invoice of an active plan (None: recorded before, same details).
+
+        The payment goes to the plan's instalments in due order. On the invoices it pays what is
+        open on the named invoice first, then on the plan's other invoices in the plan's order
+        (each split over costs, interest and principal by the allocation policy); what exceeds
+        everything open is a credit balance on the named invoice.
+        """
+        state = case.active_plan
+        assert state is not None
+        plan = state.plan
+        currency = case.account.currency
+        if payment.amount.currency != currency:
+            raise CurrencyMismatchError(
+                f"payment {payment.reference!r} is in {payment.amount.currency} but invoice "
+                f"{case.invoice_number!r} is in {currency}"
+            )
+        earlier = [
+            event.payment
+            for number in plan.invoice_numbers
+            for event in uow.cases.events(self.creditor.key, number)
+            if isinstance(event, PaymentReceived) and event.payment.reference == payment.reference
+        ]
+        if earlier:
+            same = sum((p.amount for p in earlier), Money.zero(currency)) == payment.amount and all(
+                (p.method, p.paid_on) == (payment.method, payment.paid_on) for p in earlier
+            )
+            if same:
+                return None
+            raise DuplicateError(
+                f"payment {payment.reference!r} was recorded for payment plan {plan.reference!r} "
+                f"already, with other details; each reference counts once"
+            )
+        lead_state = self._lead_state(uow, state)
+        order = [case.invoice_number] + [
+            n for n in plan.invoice_numbers if n != case.invoice_number
+        ]
+        remaining = payment.amount
+        shares: dict[str, Money] = {}
+        for number in order:
+            open_total = self._case(uow, number).account.open_total
+            share = remaining.min(open_total.max(Money.zero(currency)))
+            if share.is_positive:
+                shares[number] = share
+                remaining -= share
+        if remaining.is_positive:
+            shares[case.invoice_number] = shares.get(case.invoice_number, Money.zero(currency)) + (
+                remaining
+            )
+        published: list[Event] = []
+        for number in order:
+            if number not in shares:
+                continue
+            part = attrs.evolve(payment, amount=shares[number])
+            account = self._case(uow, number).account
+            allocation = account.allocate(part, self.allocation_policy)
+            published += self._emit(
+                uow,
+                number,
+                payment.paid_on,
+                (PaymentReceived, {"payment": part, "allocation": allocation}),
+            )
+            published += self._end_recollection_hold(uow, self._case(uow, number), payment)
+        to_plan = payment.amount - remaining
+        specs: list[tuple[type[Event], dict[str, object]]] = [
+            (
+                InstallmentPaid,
+                {
+                    "plan_reference": plan.reference,
+                    "number": number,
+                    "amount": amount,
+                    "payment_reference": payment.reference,
+                    "settled": settled,
+                    "late": late,
+                },
+            )
+            for number, amount, settled, late in allocate_to_installments(
+                lead_state, to_plan, payment.paid_on
+            )
+        ]
+        if specs:
+            published += self._emit(uow, plan.lead_invoice, payment.paid_on, *specs)
+        lead_state = self._lead_state(uow, self._case(uow, plan.lead_invoice).plan or state)
+        if not lead_state.open_total.is_positive:
+            published += self._end_plan(
+                uow, plan, payment.paid_on, PaymentPlanCompleted, {}, resume=False
+            )
+        return published
+
+    def _end_plan(
+        self,
+        uow: UnitOfWork,
+        plan: PaymentPlan,
+        on: dt.date,
+        cls: type[Event],
+        fields: dict[str, object],
+        *,
+        resume: bool,
+        skip: str | None = None,
+    ) -> list[Event]:
+        """End *plan* on each of its invoices (but *skip*) and lift the plan's hold.
+
+        With *resume*, each invoice resumes at its schema's step named by the plan's policy.
+        """
+        published: list[Event] = []
+        for number in plan.invoice_numbers:
+            if number == skip:
+                continue
+            case = self._case(uow, number)
+            extra = dict(fields)
+            if resume and "resume_at_step" not in fields:
+                schema = self._schema(uow, case.schema_key, case.schema_version)
+                extra["resume_at_step"] = resume_step(plan, schema, case.step_index)
+            specs: list[tuple[type[Event], dict[str, object]]] = [
+                (cls, {"plan_reference": plan.reference, **extra})
+            ]
+            if case.hold(HoldKind.PAYMENT_PLAN) is not None:
+                reason = f"payment plan {plan.reference} {cls.type_name.removeprefix('PaymentPlan').lower()}"
+                specs.append((CaseResumed, {"kind": HoldKind.PAYMENT_PLAN, "reason": reason}))
+            published += self._emit(uow, number, on, *specs)
+        return published
+
+    def terminate_payment_plan(
+        self, invoice_number: str, *, reason: str, resume_at_step: str | None = None
+    ) -> PaymentPlanStatus:
+        """End the active payment plan covering *invoice_number* (any invoice of the plan).
+
+        What is still open stays open on the invoices, where the payments left it; each invoice
+        resumes its dunning where it was, or at the step named ``resume_at_step``.
+
+        Raises:
+            InvalidStateError: the invoice is not in an active payment plan.
+            ValidationError: an invoice's schema has no step named ``resume_at_step``.
+
+        .. versionadded:: 0.1.0
+        """
+        today = self.today()
+        with self._uow() as uow:
+            case = self._case(uow, invoice_number)
+            state = case.active_plan
+            if state is None:
+                raise InvalidStateError(
+                    f"invoice {invoice_number!r} is not in an active payment plan "
+                    f"(status {case.status.value})"
+                )
+            plan = state.plan
+            lead_state = self._lead_state(uow, state)
+            steps: dict[str, int | None] = {}
+            for number in plan.invoice_numbers:
+                covered = self._case(uow, number)
+                schema = self._schema(uow, covered.schema_key, covered.schema_version)
+                steps[number] = None if resume_at_step is None else schema.index_of(resume_at_step)
+            published: list[Event] = []
+            for number in plan.invoice_numbers:
+                published += self._end_one(uow, plan, number, today, reason, lead_state, steps)
+            uow.commit()
+        self._publish(published)
+        return self.payment_plan(invoice_number)
+
+    def _end_one(
+        self,
+        uow: UnitOfWork,
+        plan: PaymentPlan,
+        number: str,
+        today: dt.date,
+        reason: str,
+        lead_state: PlanState,
+        steps: Mapping[str, int | None],
+    ) -> list[Event]:
+        specs: list[tuple[type[Event], dict[str, object]]] = [
+            (
+                PaymentPlanTerminated,
+                {
+                    "plan_reference": plan.reference,
+                    "reason": reason,
+                    "open_amount": lead_state.open_total,
+                    "resume_at_step": steps[number],
+                },
+            ),
+            (
+                CaseResumed,
+                {
+                    "kind": HoldKind.PAYMENT_PLAN,
+                    "reason": f"payment plan {plan.reference} terminated",
+                },
+            ),
+        ]
+        return self._emit(uow, number, today, *specs)
+
+    def payment_plan(self, invoice_number: str) -> PaymentPlanStatus:
+        """The latest payment plan covering *invoice_number*: its schedule and progress.
+
+        Raises:
+            NotFoundError: the invoice was never in a payment plan.
+
+        .. versionadded:: 0.1.0
+        """
+        with self._uow() as uow:
+            case = self._case(uow, invoice_number)
+            if case.plan is None:
+                raise NotFoundError(f"invoice {invoice_number!r} was never in a payment plan")
+            state = self._lead_state(uow, case.plan)
+        return _plan_status(state)
+
     # -- the run ----------------------------------------------------------------------------------------
 
     def run(self, now: dt.datetime | None = None) -> RunReport:
@@ -818,6 +1299,20 @@ class CreditManager:
                     uow.commit()
                     return
                 self._append(uow, case, decision.events)
+                published = list(decision.events)
+                defaulted = next(
+                    (e for e in decision.events if isinstance(e, PaymentPlanDefaulted)), None
+                )
+                if defaulted is not None and case.plan is not None:
+                    published += self._end_plan(
+                        uow,
+                        case.plan.plan,
+                        today,
+                        PaymentPlanDefaulted,
+                        {"reason": defaulted.reason, "open_amount": defaulted.open_amount},
+                        resume=True,
+                        skip=case.invoice_number,
+                    )
                 uow.outbox.add(
                     self.creditor.key,
                     [
@@ -829,9 +1324,9 @@ class CreditManager:
                 )
                 uow.commit()
             stats.steps_executed += sum(isinstance(e, StepExecuted) for e in decision.events)
-            stats.events_recorded += len(decision.events)
+            stats.events_recorded += len(published)
             stats.effects_queued += len(decision.effects)
-            self._publish(decision.events)
+            self._publish(published)
 
     def _available_at(self, effect: Effect, debtor: Debtor, now: dt.datetime) -> dt.datetime:
         if (
@@ -1013,22 +1508,10 @@ class CreditManager:
         stats: _Stats,
     ) -> None:
         key = effect.idempotency_key
-        if case.status.is_final or (
-            case.status in (CaseStatus.AT_AGENCY, CaseStatus.PENDING_HANDOVER)
-            and effect.kind.value != "handover_notice"
-        ):
+        cancelled = _cancel_reason(effect, case)
+        if cancelled is not None:
             self._finish(
-                entry,
-                [
-                    (
-                        MessageCancelled,
-                        {
-                            "idempotency_key": key,
-                            "reason": f"the invoice is {case.status.value} since the message was queued",
-                        },
-                    )
-                ],
-                now,
+                entry, [(MessageCancelled, {"idempotency_key": key, "reason": cancelled})], now
             )
             return
         index = entry.channel_index
@@ -1036,6 +1519,26 @@ class CreditManager:
             effect.channels[index] in self.channels and debtor.reachable_on(effect.channels[index])
         ):
             index += 1
+        if index >= len(effect.channels) and effect.plan_reference is not None:
+            # A plan message that reaches no one is not retried: the plan's next notice (and
+            # in the end its default) still follows on its own dates.
+            self._finish(
+                entry,
+                [
+                    (
+                        MessageFailed,
+                        {
+                            "idempotency_key": key,
+                            "channel": effect.channels[0],
+                            "error": f"no channel reaches debtor {debtor.code!r}",
+                            "attempt": entry.attempts + 1,
+                            "final": True,
+                        },
+                    )
+                ],
+                now,
+            )
+            return
         if index >= len(effect.channels):
             self._finish(
                 entry,
@@ -1076,7 +1579,7 @@ class CreditManager:
                         invoice_number=effect.invoice_number,
                         debtor_code=debtor.code,
                         amount=effect.open_amount.round(Rounding.HALF_UP),
-                        description=f"Invoice {effect.invoice_number}",
+                        description=effect.link_description or f"Invoice {effect.invoice_number}",
                         locale=debtor.locale,
                         expires_on=effect.decided_on + dt.timedelta(days=self.payment_link_days),
                         methods=effect.payment_methods,
@@ -1199,6 +1702,13 @@ class CreditManager:
         url: str | None,
         key: str,
     ) -> OutgoingMessage:
+        invoices: tuple[Invoice, ...] = (case.invoice,)
+        plan = case.active_plan
+        if effect.plan_reference is not None and plan is not None:
+            with self._uow() as uow:
+                invoices = tuple(
+                    self._case(uow, number).invoice for number in plan.plan.invoice_numbers
+                )
         composed = self.templates.compose(
             ComposeRequest(
                 kind=effect.kind,
@@ -1206,7 +1716,7 @@ class CreditManager:
                 channel=channel,
                 creditor=self.creditor,
                 debtor=debtor,
-                invoices=(case.invoice,),
+                invoices=invoices,
                 open_amount=effect.open_amount,
                 open_principal=effect.open_principal,
                 open_costs=effect.open_costs,
@@ -1228,7 +1738,7 @@ class CreditManager:
             kind=effect.kind,
             creditor=self.creditor,
             debtor=debtor,
-            invoice_numbers=(case.invoice_number,),
+            invoice_numbers=tuple(i.number for i in invoices),
             recipient=_recipient(debtor, channel),
             subject=composed.subject,
             text=composed.text,
@@ -1255,7 +1765,11 @@ class CreditManager:
             debtor = self._debtor(uow, case.debtor_code).debtor
             history = tuple(uow.cases.events(self.creditor.key, invoice_number))
         account = case.account
-        pending = _interest_events(case, schema, on, self._context(debtor), None)
+        pending = (
+            []
+            if case.active_plan is not None
+            else _interest_events(case, schema, on, self._context(debtor), None)
+        )
         unposted = sum(
             (e.amount for e in pending if isinstance(e, InterestAccrued)),
             Money.zero(account.currency),
@@ -1285,6 +1799,9 @@ class CreditManager:
             next_action_on=next_action_on(case, schema, self.calendar),
             holds=case.holds,
             history=history,
+            payment_plan=case.active_plan.plan.reference if case.active_plan else None,
+            direct_debit_excluded=case.direct_debit_excluded,
+            mandate_flag=case.mandate_flag,
         )
 
     def simulate(self, invoice_number: str, *, until: dt.date) -> Timeline:
@@ -1300,17 +1817,59 @@ class CreditManager:
             case = self._case(uow, invoice_number)
             schema = self._schema(uow, case.schema_key, case.schema_version)
             debtor = self._debtor(uow, case.debtor_code).debtor
+            lead: Case | None = None
+            plan = case.active_plan
+            if plan is not None and not plan.is_lead:
+                # The plan's instalments fall due on its lead invoice: simulate that one too,
+                # and let this invoice follow it when the plan defaults.
+                lead = self._case(uow, plan.plan.lead_invoice)
+                lead_schema = self._schema(uow, lead.schema_key, lead.schema_version)
         context = self._context(debtor)
         entries: list[TimelineEntry] = []
         day: dt.date | None = today
         while day is not None and day <= until:
+            if lead is not None and lead.active_plan is not None:
+                lead_decision = decide(lead, lead_schema, day, context)
+                lead, lead_entry = _simulated(lead, lead_decision, day)
+                if lead_entry is not None:
+                    entries.append(attrs.evolve(lead_entry, open_amount=case.account.open_total))
+                for event in lead_decision.events:
+                    if isinstance(event, PaymentPlanDefaulted) and case.plan is not None:
+                        followed = (
+                            attrs.evolve(
+                                event,
+                                invoice_number=case.invoice_number,
+                                resume_at_step=resume_step(case.plan.plan, schema, case.step_index),
+                            ),
+                            _simulated_resume(case, day),
+                        )
+                        case, _ = _simulated(case, Decision(events=followed), day)
             decision = decide(case, schema, day, context)
             case, entry = _simulated(case, decision, day)
             if entry is not None:
                 entries.append(entry)
-            following = next_action_on(case, schema, self.calendar)
-            day = None if following is None else max(following, day + dt.timedelta(days=1))
-        return Timeline(invoice_number=invoice_number, until=until, entries=tuple(entries))
+            candidates = [next_action_on(case, schema, self.calendar)]
+            if lead is not None:
+                candidates.append(next_action_on(lead, lead_schema, self.calendar))
+            dates = [d for d in candidates if d is not None]
+            day = max(min(dates), day + dt.timedelta(days=1)) if dates else None
+        return Timeline(
+            invoice_number=invoice_number,
+            until=until,
+            entries=tuple(entries),
+            payment_plan=plan.plan if plan is not None else None,
+        )
+
+
+def _simulated_resume(case: Case, day: dt.date) -> Event:
+    return CaseResumed(
+        creditor=case.creditor,
+        invoice_number=case.invoice_number,
+        sequence=0,
+        occurred_on=day,
+        kind=HoldKind.PAYMENT_PLAN,
+        reason="payment plan defaulted",
+    )
 
 
 def _simulated(case: Case, decision: Decision, day: dt.date) -> tuple[Case, TimelineEntry | None]:
@@ -1352,6 +1911,16 @@ def _simulated(case: Case, decision: Decision, day: dt.date) -> tuple[Case, Time
                 what.append(f"resumed ({kind.value})")
             case HandedOver():
                 what.append("handed over to the collection agency")
+            case InstallmentDue(plan_reference=ref, number=number, amount=amount, due_on=due_on):
+                what.append(f"payment plan {ref}: instalment {number} of {amount} due {due_on}")
+            case InstallmentMissed(plan_reference=ref, number=number, open_amount=amount):
+                what.append(f"payment plan {ref}: instalment {number} missed ({amount} open)")
+            case PaymentPlanLastChance(plan_reference=ref, open_amount=amount, default_on=on):
+                until = f", default on {on}" if on is not None else ""
+                what.append(f"payment plan {ref}: last chance for {amount}{until}")
+            case PaymentPlanDefaulted(plan_reference=ref, reason=reason, resume_at_step=index):
+                resumes = "where it was" if index is None else f"at step {index + 1}"
+                what.append(f"payment plan {ref} defaulted ({reason}); dunning resumes {resumes}")
             case _:
                 pass
     channel = next((e.channels[0] for e in decision.effects if isinstance(e, DeliverMessage)), None)
@@ -1367,6 +1936,24 @@ def _simulated(case: Case, decision: Decision, day: dt.date) -> tuple[Case, Time
         open_amount=case.account.open_total,
         status=case.status,
     )
+
+
+def _cancel_reason(effect: DeliverMessage, case: Case) -> str | None:
+    """Why a queued message must not go out any more (None: it may)."""
+    status = case.status
+    plan = case.active_plan
+    if effect.plan_reference is not None:
+        if case.account.is_settled or plan is None or plan.plan.reference != effect.plan_reference:
+            return f"payment plan {effect.plan_reference} is no longer active"
+        return None
+    if status.is_final or (
+        status in (CaseStatus.AT_AGENCY, CaseStatus.PENDING_HANDOVER)
+        and effect.kind.value != "handover_notice"
+    ):
+        return f"the invoice is {status.value} since the message was queued"
+    if plan is not None:
+        return f"the invoice is in payment plan {plan.plan.reference} since the message was queued"
+    return None
 
 
 def _recipient(debtor: Debtor, channel: Channel) -> str:
@@ -1404,3 +1991,27 @@ class _Stats:
             conflicts=self.conflicts,
             errors=tuple(self.errors),
         )
+
+
+def _plan_status(state: PlanState) -> PaymentPlanStatus:
+    plan = state.plan
+    return PaymentPlanStatus(
+        plan=plan,
+        outcome=state.outcome,
+        paid_total=state.paid_total,
+        open_total=state.open_total,
+        installments=tuple(
+            InstallmentStatus(
+                number=i.number,
+                due_on=i.due_on,
+                amount=i.amount,
+                paid=state.paid[i.number - 1],
+                open=state.open_of(i.number),
+                invited=i.number in state.invited,
+                missed=state.is_missed(i.number),
+            )
+            for i in plan.installments
+        ),
+        last_chance_on=state.last_chance_on,
+        ended_on=state.ended_on,
+    )

@@ -155,6 +155,8 @@ class Case:
     """Re-presentments of reversed direct debits scheduled so far."""
     mandate_flag: str | None = None
     """Why the debtor's mandate was flagged (lapsed, or reversals that may not be retried)."""
+    resumed_on: dt.date | None = None
+    """The day dunning was sent to ``step_index`` (a plan's default): that step runs then."""
 
     @property
     def invoice_number(self) -> str:
@@ -258,10 +260,14 @@ def evolve(case: Case | None, event: Event) -> Case:
             if case.redo_message_of_step == index:
                 return attrs.evolve(case, redo_message_of_step=None, attempts=case.attempts + 1)
             return attrs.evolve(
-                case, step_index=index + 1, last_step_on=event.occurred_on, attempts=0
+                case,
+                step_index=index + 1,
+                last_step_on=event.occurred_on,
+                attempts=0,
+                resumed_on=None,
             )
         case StepSkipped(step_index=index):
-            return attrs.evolve(case, step_index=index + 1)
+            return attrs.evolve(case, step_index=index + 1, resumed_on=None)
         case CasePaused(kind=kind, reason=reason, until=until):
             held = tuple(h for h in case.holds if h.kind is not kind)
             hold = Hold(kind=kind, reason=reason, since=event.occurred_on, until=until)
@@ -310,7 +316,7 @@ def _after_plan_event(case: Case, event: Event) -> Case:
         resume = getattr(event, "resume_at_step", None)
         if resume is not None:
             case = attrs.evolve(
-                case, step_index=resume, last_step_on=None, redo_message_of_step=None
+                case, step_index=resume, resumed_on=event.occurred_on, redo_message_of_step=None
             )
     return case
 

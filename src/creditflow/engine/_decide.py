@@ -90,8 +90,11 @@ def step_date(case: Case, schema: DunningSchema, index: int, calendar: BusinessC
 
     A step runs on its planned date, but never on or before the day the previous step ran: when
     a step ran late (the case was paused, or registered late), the steps after it keep their
-    spacing, so a debtor never gets two reminders at once and legal terms stay whole.
+    spacing, so a debtor never gets two reminders at once and legal terms stay whole. A step the
+    case was sent to (``resumed_on``, when a payment plan defaults) runs on that day.
     """
+    if case.resumed_on is not None and index == case.step_index:
+        return case.resumed_on  # sent to this step (a payment plan defaulted): it runs at once
     trigger = schema.steps[index].trigger
     last = case.last_step_on
     if trigger.anchor is Anchor.PREVIOUS_STEP and last is not None:

@@ -265,7 +265,9 @@ def decide_plan(
     may be handled on one day (an invitation for the next and a reminder for the last).
     """
     state = case.plan
-    assert state is not None and state.active and state.is_lead
+    assert state is not None
+    assert state.active
+    assert state.is_lead
     plan = state.plan
     policy = plan.policy
     events: list[Event] = []
@@ -297,7 +299,7 @@ def decide_plan(
                 step_index=case.step_index,
                 step_name=f"payment plan {plan.reference}: {what}",
                 kind=kind,
-                template=f"installment_{what.split('-')[0]}",
+                template=f"installment_{what.split('-', 1)[0]}",
                 channels=policy.channels,
                 open_amount=amount,
                 open_principal=amount,
