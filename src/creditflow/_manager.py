@@ -913,10 +913,6 @@ class CreditManager:
                 f"the payment plan's messages go on {missing} but this manager has no adapter "
                 f"for it; pass channels={{...}} or another PaymentPlanPolicy.channel"
             )
-        if policy.hand_over_on_default and self.agency is None:
-            raise ValidationError(
-                "the payment plan hands over on default but this manager has no agency port"
-            )
         published: list[Event] = []
         with self._uow() as uow:
             cases = [self._case(uow, number) for number in numbers]
@@ -1008,13 +1004,8 @@ class CreditManager:
                 policy=policy,
             )
             for case in cases:
-                schema = self._schema(uow, case.schema_key, case.schema_version)
-                resumed = resume_step(plan, schema, case.step_index)
-                if policy.hand_over_on_default and resumed is None:
-                    raise ValidationError(
-                        f"invoice {case.invoice_number!r} runs on schema {schema.key!r}, which "
-                        f"has no handover step to go to when the plan defaults"
-                    )
+                # Every invoice's schema must have the step the plan resumes at.
+                resume_step(plan, self._schema(uow, case.schema_key, case.schema_version), 0)
             for case in cases:
                 number = case.invoice_number
                 self._append(uow, case, accrued[number])

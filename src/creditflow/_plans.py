@@ -98,9 +98,9 @@ class PaymentPlanPolicy:
     the last chance if an instalment is still missed, or as soon as ``default_after_missed``
     instalments are missed at once (whichever comes first; set either to None to switch it off).
 
-    On default the covered invoices resume their own dunning: at the step named
-    ``resume_at_step`` (e.g. the final notice), at the schema's first handover step when
-    ``hand_over_on_default``, or else where each invoice was when the plan was agreed.
+    On default the covered invoices resume their own dunning: at once at the step named
+    ``resume_at_step`` (e.g. the final notice, or the handover step to go straight to the
+    collection agency), or else where each invoice was when the plan was agreed.
 
     .. versionadded:: 0.1.0
     """
@@ -113,7 +113,6 @@ class PaymentPlanPolicy:
     channel: Channel = field(default=Channel.EMAIL, validator=attrs.validators.instance_of(Channel))
     fallbacks: tuple[Channel, ...] = field(default=(), converter=v.to_tuple)
     resume_at_step: str | None = None
-    hand_over_on_default: bool = False
     backdate_days: int = field(default=7, validator=_not_negative_days)
     """How far in the past a plan's start date may lie (a plan agreed by phone last week)."""
 
@@ -127,11 +126,6 @@ class PaymentPlanPolicy:
             raise ValidationError(
                 "a payment plan must be able to default: set default_days_after, "
                 "default_after_missed, or both"
-            )
-        if self.resume_at_step is not None and self.hand_over_on_default:
-            raise ValidationError(
-                f"PaymentPlanPolicy resumes at step {self.resume_at_step!r} and hands over on "
-                f"default; choose one"
             )
 
     @property

@@ -177,11 +177,11 @@ class TestDefault:
         assert defaulted[0].occurred_on == dt.date(2026, 2, 15)  # instalment 2 due 8 Feb + 7 days
         assert "2 instalments missed" in defaulted[0].reason
 
-    def test_hand_over_on_default(
-        self, manager: cf.CreditManager, creditflow_clock: SettableClock, creditflow_agency
+    def test_straight_to_handover_on_default(
+        self, manager: cf.CreditManager, creditflow_clock: SettableClock
     ) -> None:
-        """``hand_over_on_default`` sends the invoices straight to the collection agency."""
-        policy = cf.PaymentPlanPolicy(hand_over_on_default=True)
+        """Resuming at the handover step sends the invoice straight to the collection agency."""
+        policy = cf.PaymentPlanPolicy(resume_at_step="handover")
         manager.create_payment_plan("INV-1", installments=2, start_on=START, policy=policy)
         run_until(manager, creditflow_clock, dt.date(2026, 2, 25))
         assert manager.payment_plan("INV-1").ended_on == dt.date(2026, 2, 25)

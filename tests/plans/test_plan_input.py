@@ -132,3 +132,11 @@ def test_policy_must_be_able_to_default() -> None:
     """A policy without any default rule is refused."""
     with pytest.raises(errors.ValidationError, match="default"):
         cf.PaymentPlanPolicy(default_days_after=None, default_after_missed=None)
+
+
+def test_resume_step_must_exist_in_every_schema(manager: cf.CreditManager) -> None:
+    """A policy resuming at a step the invoice's schema lacks is refused, naming the step."""
+    policy = cf.PaymentPlanPolicy(resume_at_step="no such step")
+    with pytest.raises(errors.ValidationError, match="no such step"):
+        manager.create_payment_plan("INV-1", installments=2, start_on=START, policy=policy)
+    _unchanged(manager, "INV-1")

@@ -34,7 +34,7 @@ from ..events import (
     PaymentPlanTerminated,
 )
 from ._effects import DeliverMessage, Effect
-from ._schema import DunningSchema, HandOver, PaymentMethods
+from ._schema import DunningSchema, PaymentMethods
 
 if TYPE_CHECKING:
     from ._case import Case
@@ -218,15 +218,8 @@ def unallocate_from_installments(state: PlanState, amount: Money) -> list[tuple[
 
 def resume_step(plan: PaymentPlan, schema: DunningSchema, current: int) -> int | None:
     """The step a covered invoice resumes at when *plan* defaults (None: where it was)."""
-    policy = plan.policy
-    if policy.resume_at_step is not None:
-        return schema.index_of(policy.resume_at_step)
-    if policy.hand_over_on_default:
-        for index, step in enumerate(schema.steps):
-            if any(isinstance(a, HandOver) for a in step.actions):
-                return index
-        return None
-    return None
+    step = plan.policy.resume_at_step
+    return None if step is None else schema.index_of(step)
 
 
 def _plan_dates(state: PlanState) -> list[dt.date]:
