@@ -172,7 +172,7 @@ class PaymentPlan:
     policy: PaymentPlanPolicy = PaymentPlanPolicy()
 
     def __attrs_post_init__(self) -> None:
-        scheduled = sum((i.amount for i in self.installments), Money.zero(self.currency))
+        scheduled = sum((i.amount for i in self.installments), Money.zero(self.total.currency))
         if scheduled != self.total:
             raise ValidationError(
                 f"payment plan {self.reference!r}: instalments add up to {scheduled}, not to the "
