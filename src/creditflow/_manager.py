@@ -12,10 +12,11 @@ import attrs
 from attrs import frozen
 
 from ._account import AllocationPolicy
+from ._message_kind import MessageKind
 from ._invoice import CreditNote, Invoice, Payment
 from ._money import Money, Rounding
 from ._parties import Channel, Creditor, Debtor
-from ._plans import PaymentPlan, PaymentPlanPolicy, PlanInterval, build_schedule
+from ._plans import PaymentPlan, PaymentPlanPolicy, PlanInterval, add_months, build_schedule
 from ._reports import (
     InstallmentStatus,
     InvoiceStatus,
@@ -25,7 +26,7 @@ from ._reports import (
     Timeline,
     TimelineEntry,
 )
-from .engine._calendar import BusinessCalendar
+from .engine._calendar import BusinessCalendar, Target2Calendar
 from .engine._case import Case, CaseStatus, evolve
 from .engine._decide import (
     Decision,
@@ -34,13 +35,28 @@ from .engine._decide import (
     decide,
     next_action_on,
 )
-from .engine._effects import DeliverMessage, Effect, RequestHandover, RequestSubscriptionStop
+from .engine._effects import (
+    CollectDirectDebit,
+    DeliverMessage,
+    Effect,
+    RequestHandover,
+    RequestSubscriptionStop,
+)
 from .engine._plan import (
+    DIRECT_DEBIT,
     PlanState,
     allocate_to_installments,
     resume_step,
+    unallocate_from_installments,
 )
-from .engine._schema import DunningSchema, HandOver, SchemaRule, StopSubscription
+from .engine._schema import (
+    DunningSchema,
+    HandOver,
+    PaymentMethods,
+    SchemaRule,
+    StopSubscription,
+)
+from .engine._schema import reason_code as _reason_code
 from .errors import (
     ConcurrencyError,
     CurrencyMismatchError,
@@ -53,12 +69,14 @@ from .errors import (
 )
 from .events import (
     AgencyStatus,
+    Allocation,
     AgencyStatusChanged,
     CasePaused,
     CaseResumed,
     CaseStopped,
     CaseWrittenOff,
     CreditNoteApplied,
+    DirectDebitReversed,
     Event,
     FeeCharged,
     HandedOver,
@@ -67,8 +85,10 @@ from .events import (
     InstallmentDue,
     InstallmentMissed,
     InstallmentPaid,
+    InstallmentPaymentReversed,
     InterestAccrued,
     InvoiceRegistered,
+    MandateFlagged,
     MessageCancelled,
     MessageFailed,
     MessageSent,
@@ -80,6 +100,10 @@ from .events import (
     PaymentPlanTerminated,
     PaymentReceived,
     RecallRequested,
+    ReCollectionCancelled,
+    ReCollectionExhausted,
+    ReCollectionScheduled,
+    ReCollectionSubmitted,
     SentViaFallback,
     SkippedNoChannelLeft,
     StepExecuted,
@@ -90,6 +114,7 @@ from .ports import (
     Claim,
     Clock,
     CollectionAgency,
+    CollectionRequest,
     DebtorRecord,
     DirectDebitCollector,
     DocumentRenderer,
@@ -216,6 +241,7 @@ class CreditManager:
         self.batch_size = batch_size
         self.payment_plan_policy = payment_plan_policy
         self.calendar = BusinessCalendar(creditor.country)
+        self.target2 = Target2Calendar()
         self._schemas: dict[tuple[str, int], DunningSchema] = {}
 
     def __repr__(self) -> str:
@@ -1232,6 +1258,403 @@ class CreditManager:
             state = self._lead_state(uow, case.plan)
         return _plan_status(state)
 
+    # -- direct-debit reversals ------------------------------------------------------------------
+
+    def record_direct_debit_reversal(
+        self,
+        invoice_number: str,
+        *,
+        amount: Money,
+        reason_code: str,
+        on: dt.date,
+        payment_reference: str | None = None,
+    ) -> InvoiceStatus:
+        """Record a SEPA direct debit that came back: a reject, a return, or a refund.
+
+        The payment is taken back from the invoice's account (credit balance first, then the
+        parts in the reverse of the allocation order) and the invoice re-opens. The schema's
+        :class:`~creditflow.ReCollectionPolicy` then decides: for a retryable reason code
+        (default ``AM04``, ``MS03``) with re-presentments left, a re-collection is scheduled on a
+        TARGET2 business day and dunning waits for its outcome (a ``record_payment`` or another
+        reversal); for any other code (unknown codes included) direct debit stops for the invoice
+        and normal dunning takes over, with direct debit denied in its payment links. A reversal
+        of a re-collection that was submitted but never recorded as paid (a reject before
+        settlement) moves no money. A mandate unused for 36 months, or a debtor's second
+        reversal that may not be retried, flags the mandate (``MandateFlagged``).
+
+        Args:
+            invoice_number: the invoice the direct debit paid.
+            amount: what came back (at most what is left of the payment).
+            reason_code: the bank's ISO reason code, four letters or digits (``AM04``).
+            on: the day the reversal was booked.
+            payment_reference: the reversed payment (default: the latest direct debit that is
+                not fully reversed, else the re-collection awaiting its outcome).
+
+        Raises:
+            ValidationError: a malformed reason code, an amount above what direct debit paid,
+                an invoice never debited, or a refund (``MD06``) after the 8-week term.
+            NotFoundError: the invoice is unknown.
+
+        .. versionadded:: 0.1.0
+        """
+        code = _reason_code(reason_code)
+        if not isinstance(amount, Money):
+            raise TypeError(f"amount must be Money, got {type(amount).__name__}")
+        if not amount.is_positive or not amount.is_rounded:
+            raise ValidationError(
+                f"reversal amount {amount} must be more than zero, in whole minor units"
+            )
+        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+            raise TypeError(f"on must be a datetime.date, got {on!r}")
+        published: list[Event] = []
+        effects: list[Effect] = []
+        with self._uow() as uow:
+            case = self._case(uow, invoice_number)
+            if amount.currency != case.account.currency:
+                raise CurrencyMismatchError(
+                    f"reversal of {amount} is in {amount.currency} but invoice "
+                    f"{invoice_number!r} is in {case.account.currency}"
+                )
+            schema = self._schema(uow, case.schema_key, case.schema_version)
+            policy = schema.recollection
+            fee = policy.reversal_fee
+            if fee is not None and fee.currency != case.account.currency:
+                raise CurrencyMismatchError(
+                    f"schema {schema.key!r} charges a reversal fee of {fee} but invoice "
+                    f"{invoice_number!r} is in {case.account.currency}"
+                )
+            reference, parts = self._reversal_parts(uow, case, amount, payment_reference, code, on)
+            retryable = policy.is_retryable(code)
+            attempts = case.recollections
+            collect_on = policy.collect_on(on, self.target2)
+            flag = (
+                None if case.mandate_flag else self._mandate_flag(uow, case, retryable, collect_on)
+            )
+            recollect = (
+                retryable
+                and attempts < policy.max_attempts
+                and flag is None
+                and case.mandate_flag is None
+                and not case.direct_debit_excluded
+                and self.collector is not None
+            )
+            taken_back = Money.zero(case.account.currency)
+            for number, part in parts:
+                holder = self._case(uow, number)
+                if holder.account.direct_debit_paid().is_positive and any(
+                    p.reference == reference for p in holder.account.payments
+                ):
+                    unallocated = holder.account.unallocate(reference, part, self.allocation_policy)
+                else:
+                    unallocated = Allocation.zero(holder.account.currency)
+                taken_back += unallocated.total - unallocated.credit
+                published += self._emit(
+                    uow,
+                    number,
+                    on,
+                    (
+                        DirectDebitReversed,
+                        {
+                            "payment_reference": reference,
+                            "amount": part,
+                            "unallocated": unallocated,
+                            "reason_code": code,
+                            "retryable": retryable,
+                            "stops_direct_debit": not recollect,
+                        },
+                    ),
+                )
+            plan = case.active_plan
+            if plan is not None and taken_back.is_positive:
+                lead = self._lead_state(uow, plan)
+                reversed_specs: list[tuple[type[Event], dict[str, object]]] = [
+                    (
+                        InstallmentPaymentReversed,
+                        {
+                            "plan_reference": lead.plan.reference,
+                            "number": number,
+                            "amount": share,
+                            "payment_reference": reference,
+                        },
+                    )
+                    for number, share in unallocate_from_installments(lead, taken_back)
+                ]
+                published += self._emit(uow, lead.plan.lead_invoice, on, *reversed_specs)
+            specs: list[tuple[type[Event], dict[str, object]]] = []
+            if fee is not None and fee.is_positive:
+                specs.append(
+                    (FeeCharged, {"amount": fee, "description": f"direct debit reversal ({code})"})
+                )
+            if recollect:
+                key = f"{self.creditor.key}/{invoice_number}/recollect/{attempts + 1}"
+                collect_amount = amount + (fee or Money.zero(amount.currency))
+                specs.append(
+                    (
+                        ReCollectionScheduled,
+                        {
+                            "idempotency_key": key,
+                            "attempt": attempts + 1,
+                            "collect_on": collect_on,
+                            "amount": collect_amount,
+                            "original_payment_reference": reference,
+                            "reason_code": code,
+                        },
+                    )
+                )
+                until = collect_on + dt.timedelta(days=policy.outcome_days)
+                reason = f"re-collection of {reference} on {collect_on}"
+                specs.append(
+                    (CasePaused, {"kind": HoldKind.DIRECT_DEBIT, "reason": reason, "until": until})
+                )
+                effects.append(
+                    CollectDirectDebit(
+                        idempotency_key=key,
+                        creditor=self.creditor.key,
+                        invoice_number=invoice_number,
+                        debtor_code=case.debtor_code,
+                        decided_on=on,
+                        collect_on=collect_on,
+                        amount=collect_amount,
+                        attempt=attempts + 1,
+                        original_payment_reference=reference,
+                    )
+                )
+            else:
+                if retryable and attempts >= policy.max_attempts:
+                    specs.append(
+                        (ReCollectionExhausted, {"attempts": attempts, "reason_code": code})
+                    )
+                if case.hold(HoldKind.DIRECT_DEBIT) is not None:
+                    reason = f"direct debit stopped after reversal {code}"
+                    specs.append((CaseResumed, {"kind": HoldKind.DIRECT_DEBIT, "reason": reason}))
+            if flag is not None:
+                specs.append((MandateFlagged, {"debtor_code": case.debtor_code, "reason": flag}))
+            published += self._emit(uow, invoice_number, on, *specs)
+            case = self._case(uow, invoice_number)
+            debtor = self._debtor(uow, case.debtor_code).debtor
+            if (
+                policy.notify
+                and policy.channel in self.channels
+                and case.account.open_total.is_positive
+            ):
+                effects.append(self._reversal_notice(case, policy.channel, on, recollect))
+            now = self._now(None)
+            uow.outbox.add(
+                self.creditor.key,
+                [
+                    OutboxEntry(effect=e, available_at=self._reversal_available_at(e, debtor, now))
+                    for e in effects
+                ],
+            )
+            uow.commit()
+        self._publish(published)
+        return self.invoice_status(invoice_number)
+
+    def _reversal_parts(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        amount: Money,
+        payment_reference: str | None,
+        code: str,
+        on: dt.date,
+    ) -> tuple[str, list[tuple[str, Money]]]:
+        """Which payment a reversal takes back, and how much from which invoice.
+
+        A payment under a plan may have been spread over the plan's invoices: it is taken back
+        from the plan's last invoice first. A reversal of a submitted re-collection that was
+        never recorded as paid (a reject) takes back nothing.
+        """
+        number = case.invoice_number
+        state = case.active_plan
+        numbers = [number] if state is None else list(reversed(state.plan.invoice_numbers))
+        if number not in numbers:
+            numbers.append(number)
+        received: dict[str, dt.date] = {}
+        for holder in numbers:
+            for event in uow.cases.events(self.creditor.key, holder):
+                if isinstance(event, PaymentReceived) and event.payment.is_direct_debit:
+                    received.setdefault(event.payment.reference, event.payment.paid_on)
+        left: dict[str, list[tuple[str, Money]]] = {}
+        for holder in numbers:
+            for record in self._case(uow, holder).account.payments:
+                remaining = record.amount - record.reversed
+                if record.method == DIRECT_DEBIT and remaining.is_positive:
+                    left.setdefault(record.reference, []).append((holder, remaining))
+        submitted = self._awaiting_recollection(uow, case)
+        reference = payment_reference
+        if reference is None:
+            own = [r.reference for r in case.account.payments if r.reference in left]
+            if own:
+                reference = own[-1]
+            elif submitted is not None:
+                reference = submitted[0]
+            else:
+                raise ValidationError(
+                    f"invoice {number!r} has no direct debit to reverse: it was never debited "
+                    f"(or every direct debit was reversed already)"
+                )
+        if reference in left:
+            available = sum((m for _, m in left[reference]), Money.zero(amount.currency))
+            if amount > available:
+                raise ValidationError(
+                    f"reversal of {amount} for invoice {number!r} is larger than what direct "
+                    f"debit {reference!r} paid and was not reversed yet ({available})"
+                )
+            paid_on = received.get(reference)
+            if code == "MD06" and paid_on is not None and on > paid_on + dt.timedelta(weeks=8):
+                raise ValidationError(
+                    f"refund (MD06) of direct debit {reference!r} on {on} is more than 8 weeks "
+                    f"after it was collected on {paid_on}; an unauthorised debit is MD01"
+                )
+            if paid_on is not None and on < paid_on:
+                raise ValidationError(
+                    f"reversal on {on} is before direct debit {reference!r} was collected "
+                    f"({paid_on})"
+                )
+            parts: list[tuple[str, Money]] = []
+            rest = amount
+            for holder, remaining in left[reference]:
+                share = rest.min(remaining)
+                if share.is_positive:
+                    parts.append((holder, share))
+                    rest -= share
+            return reference, parts
+        if submitted is not None and submitted[0] == reference:
+            if amount > submitted[1]:
+                raise ValidationError(
+                    f"reversal of {amount} for invoice {number!r} is larger than re-collection "
+                    f"{reference!r} ({submitted[1]})"
+                )
+            return reference, [(number, amount)]
+        if reference in received:
+            raise ValidationError(
+                f"direct debit {reference!r} of invoice {number!r} was reversed in full already"
+            )
+        raise ValidationError(
+            f"invoice {number!r} was never debited with reference {reference!r}; name a direct "
+            f"debit recorded with record_payment(method='sepa_direct_debit')"
+        )
+
+    def _awaiting_recollection(self, uow: UnitOfWork, case: Case) -> tuple[str, Money] | None:
+        """The submitted re-collection the case waits for (its reference and amount), if any."""
+        if case.hold(HoldKind.DIRECT_DEBIT) is None:
+            return None
+        submitted: tuple[str, Money] | None = None
+        for event in uow.cases.events(self.creditor.key, case.invoice_number):
+            if isinstance(event, ReCollectionSubmitted):
+                submitted = (event.collection_reference, event.amount)
+            elif isinstance(event, ReCollectionScheduled):
+                submitted = None
+        return submitted
+
+    def _mandate_flag(
+        self, uow: UnitOfWork, case: Case, retryable: bool, collect_on: dt.date
+    ) -> str | None:
+        """Why the debtor's mandate must be flagged with this reversal (None: it need not)."""
+        last_used: dt.date | None = None
+        refused = 0 if retryable else 1
+        for number in uow.cases.of_debtor(self.creditor.key, case.debtor_code):
+            for event in uow.cases.events(self.creditor.key, number):
+                if isinstance(event, PaymentReceived) and event.payment.is_direct_debit:
+                    paid_on = event.payment.paid_on
+                    last_used = paid_on if last_used is None else max(last_used, paid_on)
+                elif isinstance(event, DirectDebitReversed) and not event.retryable:
+                    refused += 1
+                elif isinstance(event, MandateFlagged):
+                    return None  # flagged before; the flag holds for the debtor
+        if last_used is not None and collect_on > add_months(last_used, 36):
+            return f"the mandate was last used on {last_used}: unused for 36 months, it has lapsed"
+        if refused >= 2:
+            return f"{refused} direct-debit reversals that may not be retried"
+        return None
+
+    def _reversal_notice(
+        self, case: Case, channel: Channel, on: dt.date, recollect: bool
+    ) -> DeliverMessage:
+        account = case.account
+        what = "re-collection announced" if recollect else "direct debit stopped"
+        return DeliverMessage(
+            idempotency_key=f"{self.creditor.key}/{case.invoice_number}/reversal@{case.version}",
+            creditor=self.creditor.key,
+            invoice_number=case.invoice_number,
+            debtor_code=case.debtor_code,
+            decided_on=on,
+            step_index=case.step_index,
+            step_name=f"direct debit reversed: {what}",
+            kind=MessageKind.REVERSAL_NOTICE,
+            template="reversal_notice",
+            channels=(channel,),
+            open_amount=account.open_total,
+            open_principal=account.open_principal,
+            open_costs=account.open_costs,
+            open_interest=account.open_interest,
+            payment_methods=PaymentMethods().without(DIRECT_DEBIT),
+        )
+
+    def _reversal_available_at(
+        self, effect: Effect, debtor: Debtor, now: dt.datetime
+    ) -> dt.datetime:
+        if isinstance(effect, CollectDirectDebit):
+            # Submitted one TARGET2 business day before the collection date (D-1).
+            submit_on = self.target2.add_business_days(effect.collect_on, -1)
+            local = dt.datetime.combine(
+                submit_on, dt.time(0, 0), tzinfo=zoneinfo.ZoneInfo(self.creditor.time_zone)
+            )
+            return max(now, local.astimezone(dt.UTC))
+        return self._available_at(effect, debtor, now)
+
+    def _collect_again(
+        self,
+        entry: OutboxEntry,
+        effect: CollectDirectDebit,
+        case: Case,
+        now: dt.datetime,
+        stats: _Stats,
+    ) -> None:
+        key = effect.idempotency_key
+        reason: str | None = None
+        if case.account.is_settled or case.status.is_final:
+            reason = f"the invoice is {case.status.value}"
+        elif case.hold(HoldKind.DIRECT_DEBIT) is None:
+            reason = "the invoice no longer waits for a re-collection"
+        elif self.collector is None:
+            reason = "no direct-debit collector port is configured"
+        if reason is not None:
+            self._finish(
+                entry, [(ReCollectionCancelled, {"idempotency_key": key, "reason": reason})], now
+            )
+            return
+        amount = effect.amount.min(case.account.open_total)
+        collector = self.collector
+        assert collector is not None
+        self._call_port(
+            entry,
+            now,
+            stats,
+            lambda: collector.collect(
+                CollectionRequest(
+                    idempotency_key=key,
+                    creditor=self.creditor.key,
+                    invoice_number=effect.invoice_number,
+                    debtor_code=effect.debtor_code,
+                    amount=amount,
+                    collect_on=effect.collect_on,
+                    original_payment_reference=effect.original_payment_reference,
+                )
+            ),
+            lambda ref: (
+                ReCollectionSubmitted,
+                {
+                    "idempotency_key": key,
+                    "collection_reference": ref,
+                    "amount": amount,
+                    "collect_on": effect.collect_on,
+                },
+            ),
+            lambda error: (ReCollectionCancelled, {"idempotency_key": key, "reason": error}),
+        )
+
     # -- the run ----------------------------------------------------------------------------------------
 
     def run(self, now: dt.datetime | None = None) -> RunReport:
@@ -1434,6 +1857,8 @@ class CreditManager:
                 ),
                 None,
             )
+        elif isinstance(effect, CollectDirectDebit):
+            self._collect_again(entry, effect, case, now, stats)
         else:  # pragma: no cover - every effect type is handled above
             raise TypeError(f"unknown effect {effect!r}")
 
@@ -1510,7 +1935,9 @@ class CreditManager:
             effect.channels[index] in self.channels and debtor.reachable_on(effect.channels[index])
         ):
             index += 1
-        if index >= len(effect.channels) and effect.plan_reference is not None:
+        if index >= len(effect.channels) and (
+            effect.plan_reference is not None or effect.kind is MessageKind.REVERSAL_NOTICE
+        ):
             # A plan message that reaches no one is not retried: the plan's next notice (and
             # in the end its default) still follows on its own dates.
             self._finish(
@@ -1942,7 +2369,7 @@ def _cancel_reason(effect: DeliverMessage, case: Case) -> str | None:
         and effect.kind.value != "handover_notice"
     ):
         return f"the invoice is {status.value} since the message was queued"
-    if plan is not None:
+    if plan is not None and effect.kind is not MessageKind.REVERSAL_NOTICE:
         return f"the invoice is in payment plan {plan.plan.reference} since the message was queued"
     return None
 
