@@ -12,8 +12,8 @@ import attrs
 from attrs import frozen
 
 from ._account import AllocationPolicy
-from ._message_kind import MessageKind
 from ._invoice import CreditNote, Invoice, Payment
+from ._message_kind import MessageKind
 from ._money import Money, Rounding
 from ._parties import Channel, Creditor, Debtor
 from ._plans import PaymentPlan, PaymentPlanPolicy, PlanInterval, add_months, build_schedule
@@ -69,8 +69,8 @@ from .errors import (
 )
 from .events import (
     AgencyStatus,
-    Allocation,
     AgencyStatusChanged,
+    Allocation,
     CasePaused,
     CaseResumed,
     CaseStopped,

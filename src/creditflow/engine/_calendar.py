@@ -83,9 +83,9 @@ def _target2_closed(year: int) -> frozenset[dt.date]:
 
 
 class Target2Calendar:
-    """TARGET2 business days: what SEPA counts D-1 and D+n in (weekends, New Year, Good Friday,
-    Easter Monday, 1 May, 25 and 26 December are closed).
+    """TARGET2 business days: the days SEPA counts D-1 and D+n in.
 
+    Closed: weekends, New Year, Good Friday, Easter Monday, 1 May, 25 and 26 December.
     Deterministic: the closing days come from the ``holidays`` package's ECB calendar.
     """
 
