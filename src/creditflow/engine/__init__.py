@@ -18,6 +18,7 @@ from ._effects import (
     effect_key,
 )
 from ._schema import (
+    NEVER_RETRIED,
     Anchor,
     ChargeFee,
     DayKind,
@@ -35,6 +36,7 @@ from ._schema import (
 )
 
 __all__ = [
+    "NEVER_RETRIED",
     "AgencyState",
     "Anchor",
     "BusinessCalendar",
