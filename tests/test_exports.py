@@ -11,8 +11,18 @@ import creditflow as cf
 def test_all_lists_exactly_the_public_names_sorted() -> None:
     """``__all__`` is sorted and names every public attribute of the package."""
     public = {n for n in vars(cf) if not n.startswith(("_", "@")) and n != "annotations"}
-    modules = {"adapters", "cli", "engine", "errors", "events", "ports", "render", "rules",
-               "serialization", "testing"}
+    modules = {
+        "adapters",
+        "cli",
+        "engine",
+        "errors",
+        "events",
+        "ports",
+        "render",
+        "rules",
+        "serialization",
+        "testing",
+    }
     assert cf.__all__ == sorted(cf.__all__, key=lambda n: (n[0].islower(), n))
     assert set(cf.__all__) == public - modules | (set(cf.__all__) & modules)
 

@@ -26,13 +26,23 @@ from ._manager import CreditManager, RetryPolicy, SendWindow
 from ._message_kind import MessageKind
 from ._money import Money, Rounding
 from ._parties import Address, BankAccount, Brand, Channel, Creditor, Debtor, DebtorKind
-from ._reports import InvoiceStatus, RunError, RunReport, Timeline, TimelineEntry
+from ._plans import Installment, PaymentPlan, PaymentPlanPolicy, PlanInterval
+from ._reports import (
+    InstallmentStatus,
+    InvoiceStatus,
+    PaymentPlanStatus,
+    RunError,
+    RunReport,
+    Timeline,
+    TimelineEntry,
+)
 from .engine import (
     CaseStatus,
     ChargeFee,
     DunningSchema,
     HandOver,
     PaymentMethods,
+    ReCollectionPolicy,
     SchemaRule,
     SendMessage,
     StartInterest,
@@ -40,6 +50,7 @@ from .engine import (
     StopSubscription,
     Trigger,
 )
+from .engine._plan import PlanOutcome
 
 
 def __getattr__(name: str) -> str:
@@ -77,6 +88,8 @@ __all__ = [
     "FixedFee",
     "FixedRateInterest",
     "HandOver",
+    "Installment",
+    "InstallmentStatus",
     "InterestContext",
     "InterestRule",
     "Invoice",
@@ -88,8 +101,14 @@ __all__ = [
     "Payment",
     "PaymentMethod",
     "PaymentMethods",
+    "PaymentPlan",
+    "PaymentPlanPolicy",
+    "PaymentPlanStatus",
     "PaymentRecord",
     "PercentageFee",
+    "PlanInterval",
+    "PlanOutcome",
+    "ReCollectionPolicy",
     "RetryPolicy",
     "Rounding",
     "RunError",

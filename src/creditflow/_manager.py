@@ -16,8 +16,17 @@ from ._invoice import CreditNote, Invoice, Payment
 from ._message_kind import MessageKind
 from ._money import Money, Rounding
 from ._parties import Channel, Creditor, Debtor
-from ._reports import InvoiceStatus, RunError, RunReport, Timeline, TimelineEntry
-from .engine._calendar import BusinessCalendar
+from ._plans import PaymentPlan, PaymentPlanPolicy, PlanInterval, add_months, build_schedule
+from ._reports import (
+    InstallmentStatus,
+    InvoiceStatus,
+    PaymentPlanStatus,
+    RunError,
+    RunReport,
+    Timeline,
+    TimelineEntry,
+)
+from .engine._calendar import BusinessCalendar, Target2Calendar
 from .engine._case import AgencyState, Case, CaseStatus, evolve
 from .engine._decide import (
     Decision,
@@ -26,8 +35,28 @@ from .engine._decide import (
     decide,
     next_action_on,
 )
-from .engine._effects import DeliverMessage, Effect, RequestHandover, RequestSubscriptionStop
-from .engine._schema import DunningSchema, HandOver, SchemaRule, StopSubscription
+from .engine._effects import (
+    CollectDirectDebit,
+    DeliverMessage,
+    Effect,
+    RequestHandover,
+    RequestSubscriptionStop,
+)
+from .engine._plan import (
+    DIRECT_DEBIT,
+    PlanState,
+    allocate_to_installments,
+    resume_step,
+    unallocate_from_installments,
+)
+from .engine._schema import (
+    DunningSchema,
+    HandOver,
+    PaymentMethods,
+    SchemaRule,
+    StopSubscription,
+)
+from .engine._schema import reason_code as _reason_code
 from .errors import (
     ConcurrencyError,
     CurrencyMismatchError,
@@ -41,24 +70,40 @@ from .errors import (
 from .events import (
     AgencyStatus,
     AgencyStatusChanged,
+    Allocation,
     CasePaused,
     CaseResumed,
     CaseStopped,
     CaseWrittenOff,
     CreditNoteApplied,
+    DirectDebitReversed,
     Event,
     FeeCharged,
     HandedOver,
     HandoverFailed,
     HoldKind,
+    InstallmentDue,
+    InstallmentMissed,
+    InstallmentPaid,
+    InstallmentPaymentReversed,
     InterestAccrued,
     InvoiceRegistered,
+    MandateFlagged,
     MessageCancelled,
     MessageFailed,
     MessageSent,
     PaymentLinkCreated,
+    PaymentPlanAgreed,
+    PaymentPlanCompleted,
+    PaymentPlanDefaulted,
+    PaymentPlanLastChance,
+    PaymentPlanTerminated,
     PaymentReceived,
     RecallRequested,
+    ReCollectionCancelled,
+    ReCollectionExhausted,
+    ReCollectionScheduled,
+    ReCollectionSubmitted,
     SentViaFallback,
     SkippedNoChannelLeft,
     StepExecuted,
@@ -69,6 +114,7 @@ from .ports import (
     Claim,
     Clock,
     CollectionAgency,
+    CollectionRequest,
     DebtorRecord,
     DirectDebitCollector,
     DocumentRenderer,
@@ -87,6 +133,8 @@ from .render import ComposeRequest, MessageComposer, Templates
 __all__ = ["CreditManager", "RetryPolicy", "SendWindow"]
 
 log = logging.getLogger("creditflow")
+
+_DEFAULT_PLAN_POLICY = PaymentPlanPolicy()
 
 
 @frozen(kw_only=True)
@@ -160,6 +208,7 @@ class CreditManager:
         retry: RetryPolicy = RetryPolicy(),
         payment_link_days: int = 30,
         batch_size: int = 500,
+        payment_plan_policy: PaymentPlanPolicy = _DEFAULT_PLAN_POLICY,
     ) -> None:
         if not isinstance(creditor, Creditor):
             raise TypeError(f"creditor must be a Creditor, got {type(creditor).__name__}")
@@ -190,7 +239,9 @@ class CreditManager:
         self.retry = retry
         self.payment_link_days = payment_link_days
         self.batch_size = batch_size
+        self.payment_plan_policy = payment_plan_policy
         self.calendar = BusinessCalendar(creditor.country)
+        self.target2 = Target2Calendar()
         self._schemas: dict[tuple[str, int], DunningSchema] = {}
 
     def __repr__(self) -> str:
@@ -288,6 +339,19 @@ class CreditManager:
             self._event(case, cls, on, offset, **fields)
             for offset, (cls, fields) in enumerate(specs, start=1)
         ]
+
+    def _emit(
+        self,
+        uow: UnitOfWork,
+        invoice_number: str,
+        on: dt.date,
+        *specs: tuple[type[Event], dict[str, object]],
+    ) -> list[Event]:
+        """Number *specs* after the case's current version, append them, return the events."""
+        case = self._case(uow, invoice_number)
+        events = self._numbered(case, on, *specs)
+        self._append(uow, case, events)
+        return events
 
     def _change(
         self, invoice_number: str, build: Callable[[UnitOfWork, Case], list[Event]]
@@ -480,8 +544,8 @@ class CreditManager:
 
     def _accrue(self, uow: UnitOfWork, case: Case, on: dt.date) -> list[Event]:
         """Interest up to *on*, posted before money moves (payments pay interest first)."""
-        if case.interest_from is None:
-            return []
+        if case.interest_from is None or case.active_plan is not None:
+            return []  # no interest runs while a payment plan holds the invoice
         schema = self._schema(uow, case.schema_key, case.schema_version)
         record = self._debtor(uow, case.debtor_code)
         events = _interest_events(case, schema, on, self._context(record.debtor), None)
@@ -497,6 +561,7 @@ class CreditManager:
             raise TypeError(f"expected a CreditNote, got {type(credit_note).__name__}")
 
         def build(uow: UnitOfWork, case: Case) -> list[Event]:
+            self._require_no_plan(case, f"apply credit note {credit_note.number!r} to")
             gross = credit_note.gross
             if gross.currency != case.account.currency:
                 raise CurrencyMismatchError(
@@ -548,6 +613,13 @@ class CreditManager:
             raise TypeError(f"expected a Payment, got {type(payment).__name__}")
         with self._uow() as uow:
             case = self._case(uow, invoice_number)
+            if case.active_plan is not None:
+                published = self._record_plan_payment(uow, case, payment)
+                if published is None:
+                    return self.invoice_status(invoice_number)
+                uow.commit()
+                self._publish(published)
+                return self.invoice_status(invoice_number)
             for event in uow.cases.events(self.creditor.key, invoice_number):
                 if (
                     isinstance(event, PaymentReceived)
@@ -575,10 +647,25 @@ class CreditManager:
                     allocation=allocation,
                 )
             )
-            self._append(uow, case, events)
+            case = self._append(uow, case, events)
+            events += self._end_recollection_hold(uow, case, payment)
             uow.commit()
         self._publish(events)
         return self.invoice_status(invoice_number)
+
+    def _end_recollection_hold(self, uow: UnitOfWork, case: Case, payment: Payment) -> list[Event]:
+        """A payment is the outcome a pending re-collection waited for: dunning may go on."""
+        if case.hold(HoldKind.DIRECT_DEBIT) is None:
+            return []
+        return self._emit(
+            uow,
+            case.invoice_number,
+            payment.paid_on,
+            (
+                CaseResumed,
+                {"kind": HoldKind.DIRECT_DEBIT, "reason": f"payment {payment.reference} received"},
+            ),
+        )
 
     # -- pause, stop, dispute, write-off ---------------------------------------------------------
 
@@ -652,6 +739,7 @@ class CreditManager:
 
         def build(uow: UnitOfWork, case: Case) -> list[Event]:
             self._require_open(case, "stop")
+            self._require_no_plan(case, "stop")
             return [self._event(case, CaseStopped, today, 1, reason=reason)]
 
         self._change(invoice_number, build)
@@ -663,6 +751,7 @@ class CreditManager:
 
         def build(uow: UnitOfWork, case: Case) -> list[Event]:
             self._require_open(case, "write off")
+            self._require_no_plan(case, "write off")
             return [self._event(case, CaseWrittenOff, today, 1, reason=reason)]
 
         self._change(invoice_number, build)
@@ -761,6 +850,811 @@ class CreditManager:
             self.agency.recall(reference[-1], reason=reason)
         return self.invoice_status(invoice_number)
 
+    # -- payment plans ------------------------------------------------------------------------------
+
+    def _require_no_plan(self, case: Case, verb: str) -> None:
+        plan = case.active_plan
+        if plan is not None:
+            raise InvalidStateError(
+                f"cannot {verb} invoice {case.invoice_number!r}: it is in active payment plan "
+                f"{plan.plan.reference!r}; terminate the plan first (terminate_payment_plan)"
+            )
+
+    def _lead_state(self, uow: UnitOfWork, state: PlanState) -> PlanState:
+        """The authoritative progress of *state*'s plan: the one on its lead invoice's case."""
+        if state.is_lead:
+            return state
+        lead = self._case(uow, state.plan.lead_invoice).plan
+        assert lead is not None
+        assert lead.plan.reference == state.plan.reference
+        return lead
+
+    def create_payment_plan(
+        self,
+        invoice_numbers: str | Sequence[str],
+        *,
+        start_on: dt.date,
+        installments: int | None = None,
+        installment_amount: Money | None = None,
+        interval: PlanInterval = PlanInterval.MONTH,
+        down_payment: Money | None = None,
+        fee: Money | None = None,
+        reference: str | None = None,
+        policy: PaymentPlanPolicy | None = None,
+    ) -> PaymentPlan:
+        """Agree a payment plan over open invoices of one debtor; their dunning waits while it runs.
+
+        The plan total is what is open on the invoices today (principal, costs, and interest up
+        to today, which is posted first) plus the optional plan ``fee`` (charged as costs on the
+        lead invoice, the one due first). It is paid by ``installments`` equal instalments or by
+        instalments of ``installment_amount`` (the last one smaller), one ``interval`` apart from
+        ``start_on``, after an optional ``down_payment`` due today. While the plan is active its
+        invoices are paused (status ``paused_by_payment_plan``): no reminders, fees or interest.
+        Each instalment is invited, reminded and given a last chance under ``policy`` (default:
+        the manager's ``payment_plan_policy``); when the plan defaults the invoices resume their
+        own dunning.
+
+        Args:
+            invoice_numbers: one invoice number or several, all of one debtor and currency.
+            start_on: the due date of the first regular instalment.
+            installments: how many regular instalments (give this or ``installment_amount``).
+            installment_amount: the amount of each regular instalment.
+            interval: how far apart the instalments fall (monthly by default).
+            down_payment: paid first, due today.
+            fee: a fee for the plan, added to the plan total.
+            reference: the plan's reference (default ``PP-<lead invoice>-<n>``).
+            policy: invitations, reminders, default and where dunning resumes.
+
+        Returns:
+            The agreed plan with its schedule.
+
+        Raises:
+            NotFoundError: an invoice is unknown.
+            ValidationError: no or repeated invoices, invoices of two debtors or in two
+                currencies, a bad count or amount, or a start date too far in the past.
+            InvalidStateError: an invoice is settled, stopped, with an agency, or already in an
+                active plan.
+
+        .. versionadded:: 0.1.0
+        """
+        numbers = (invoice_numbers,) if isinstance(invoice_numbers, str) else tuple(invoice_numbers)
+        if not numbers:
+            raise ValidationError("a payment plan needs at least one invoice number")
+        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+        if repeated:
+            raise ValidationError(f"invoice numbers {repeated} are listed more than once")
+        policy = policy if policy is not None else self.payment_plan_policy
+        if not isinstance(start_on, dt.date) or isinstance(start_on, dt.datetime):
+            raise TypeError(f"start_on must be a datetime.date, got {start_on!r}")
+        today = self.today()
+        earliest = today - dt.timedelta(days=policy.backdate_days)
+        if start_on < earliest:
+            raise ValidationError(
+                f"start_on {start_on} is more than {policy.backdate_days} days before today "
+                f"({today}); start the plan on {earliest} or later"
+            )
+        missing = [str(c) for c in policy.channels if c not in self.channels]
+        if missing:
+            raise ValidationError(
+                f"the payment plan's messages go on {missing} but this manager has no adapter "
+                f"for it; pass channels={{...}} or another PaymentPlanPolicy.channel"
+            )
+        published: list[Event] = []
+        with self._uow() as uow:
+            cases = [self._case(uow, number) for number in numbers]
+            for case in cases:
+                if case.status.is_final:
+                    raise InvalidStateError(
+                        f"invoice {case.invoice_number!r} cannot be put in a payment plan: its "
+                        f"credit management has ended ({case.status.value})"
+                    )
+                if case.agency.value not in ("none", "recalled"):
+                    raise InvalidStateError(
+                        f"invoice {case.invoice_number!r} cannot be put in a payment plan: it is "
+                        f"with a collection agency ({case.status.value}); recall it first"
+                    )
+                active = case.active_plan
+                if active is not None:
+                    raise InvalidStateError(
+                        f"invoice {case.invoice_number!r} is already in active payment plan "
+                        f"{active.plan.reference!r}; terminate it first"
+                    )
+            debtors = sorted({c.debtor_code for c in cases})
+            if len(debtors) > 1:
+                owners = ", ".join(f"{c.invoice_number}: {c.debtor_code}" for c in cases)
+                raise ValidationError(
+                    f"a payment plan covers invoices of one debtor, got debtors {debtors} "
+                    f"({owners})"
+                )
+            currencies = sorted({c.account.currency for c in cases})
+            if len(currencies) > 1:
+                raise CurrencyMismatchError(
+                    f"a payment plan covers invoices in one currency, got {currencies}"
+                )
+            currency = currencies[0]
+            cases.sort(key=lambda c: (c.invoice.due_on, c.invoice_number))
+            ordered = tuple(c.invoice_number for c in cases)
+            lead = cases[0]
+            nothing = Money.zero(currency)
+            if fee is not None:
+                if not isinstance(fee, Money):
+                    raise TypeError(f"fee must be Money, got {type(fee).__name__}")
+                if fee.currency != currency or fee.is_negative or not fee.is_rounded:
+                    raise ValidationError(
+                        f"plan fee {fee} must be zero or more, in whole minor units of {currency}"
+                    )
+            accrued: dict[str, list[Event]] = {}
+            principal, costs, interest = nothing, nothing, nothing
+            for case in cases:
+                accrual = self._accrue(uow, case, today)
+                accrued[case.invoice_number] = accrual
+                account = case.account
+                for event in accrual:
+                    account = account.apply(event)
+                principal += account.open_principal.max(nothing)
+                costs += account.open_costs.max(nothing)
+                interest += account.open_interest.max(nothing)
+            plan_fee = fee if fee is not None else nothing
+            total = principal + costs + interest + plan_fee
+            if not (principal + costs + interest).is_positive:
+                raise InvalidStateError(f"nothing is open on invoices {list(ordered)} to plan")
+            schedule = build_schedule(
+                total,
+                start_on=start_on,
+                interval=interval,
+                count=installments,
+                installment_amount=installment_amount,
+                down_payment=down_payment,
+                down_payment_on=min(today, start_on),
+            )
+            if reference is None:
+                agreed = sum(
+                    isinstance(e, PaymentPlanAgreed)
+                    for e in uow.cases.events(self.creditor.key, lead.invoice_number)
+                )
+                reference = f"PP-{lead.invoice_number}-{agreed + 1}"
+            plan = PaymentPlan(
+                reference=reference,
+                debtor_code=lead.debtor_code,
+                currency=currency,
+                invoice_numbers=ordered,
+                agreed_on=today,
+                open_principal=principal,
+                open_costs=costs,
+                open_interest=interest,
+                fee=plan_fee,
+                total=total,
+                interval=interval,
+                start_on=start_on,
+                installments=schedule,
+                policy=policy,
+            )
+            for case in cases:
+                # Every invoice's schema must have the step the plan resumes at.
+                resume_step(plan, self._schema(uow, case.schema_key, case.schema_version), 0)
+            for case in cases:
+                number = case.invoice_number
+                self._append(uow, case, accrued[number])
+                published += accrued[number]
+                specs: list[tuple[type[Event], dict[str, object]]] = []
+                if number == plan.lead_invoice and plan_fee.is_positive:
+                    description = f"payment plan {reference} fee"
+                    specs.append((FeeCharged, {"amount": plan_fee, "description": description}))
+                specs.append((PaymentPlanAgreed, {"plan": plan}))
+                specs.append(
+                    (
+                        CasePaused,
+                        {"kind": HoldKind.PAYMENT_PLAN, "reason": f"payment plan {reference}"},
+                    )
+                )
+                published += self._emit(uow, number, today, *specs)
+            uow.commit()
+        self._publish(published)
+        return plan
+
+    def _record_plan_payment(
+        self, uow: UnitOfWork, case: Case, payment: Payment
+    ) -> list[Event] | None:
+        """Record a payment on an invoice of an active plan (None: recorded before, same details).
+
+        The payment goes to the plan's instalments in due order. On the invoices it pays what is
+        open on the named invoice first, then on the plan's other invoices in the plan's order
+        (each split over costs, interest and principal by the allocation policy); what exceeds
+        everything open is a credit balance on the named invoice.
+        """
+        state = case.active_plan
+        assert state is not None
+        plan = state.plan
+        currency = case.account.currency
+        if payment.amount.currency != currency:
+            raise CurrencyMismatchError(
+                f"payment {payment.reference!r} is in {payment.amount.currency} but invoice "
+                f"{case.invoice_number!r} is in {currency}"
+            )
+        earlier = [
+            event.payment
+            for number in plan.invoice_numbers
+            for event in uow.cases.events(self.creditor.key, number)
+            if isinstance(event, PaymentReceived) and event.payment.reference == payment.reference
+        ]
+        if earlier:
+            same = sum((p.amount for p in earlier), Money.zero(currency)) == payment.amount and all(
+                (p.method, p.paid_on) == (payment.method, payment.paid_on) for p in earlier
+            )
+            if same:
+                return None
+            raise DuplicateError(
+                f"payment {payment.reference!r} was recorded for payment plan {plan.reference!r} "
+                f"already, with other details; each reference counts once"
+            )
+        lead_state = self._lead_state(uow, state)
+        order = [case.invoice_number] + [
+            n for n in plan.invoice_numbers if n != case.invoice_number
+        ]
+        remaining = payment.amount
+        shares: dict[str, Money] = {}
+        for number in order:
+            open_total = self._case(uow, number).account.open_total
+            share = remaining.min(open_total.max(Money.zero(currency)))
+            if share.is_positive:
+                shares[number] = share
+                remaining -= share
+        if remaining.is_positive:
+            shares[case.invoice_number] = shares.get(case.invoice_number, Money.zero(currency)) + (
+                remaining
+            )
+        published: list[Event] = []
+        for number in order:
+            if number not in shares:
+                continue
+            part = attrs.evolve(payment, amount=shares[number])
+            account = self._case(uow, number).account
+            allocation = account.allocate(part, self.allocation_policy)
+            published += self._emit(
+                uow,
+                number,
+                payment.paid_on,
+                (PaymentReceived, {"payment": part, "allocation": allocation}),
+            )
+            published += self._end_recollection_hold(uow, self._case(uow, number), payment)
+        to_plan = payment.amount - remaining
+        specs: list[tuple[type[Event], dict[str, object]]] = [
+            (
+                InstallmentPaid,
+                {
+                    "plan_reference": plan.reference,
+                    "number": number,
+                    "amount": amount,
+                    "payment_reference": payment.reference,
+                    "settled": settled,
+                    "late": late,
+                },
+            )
+            for number, amount, settled, late in allocate_to_installments(
+                lead_state, to_plan, payment.paid_on
+            )
+        ]
+        if specs:
+            published += self._emit(uow, plan.lead_invoice, payment.paid_on, *specs)
+        lead_state = self._lead_state(uow, self._case(uow, plan.lead_invoice).plan or state)
+        if not lead_state.open_total.is_positive:
+            published += self._end_plan(
+                uow, plan, payment.paid_on, PaymentPlanCompleted, {}, resume=False
+            )
+        return published
+
+    def _end_plan(
+        self,
+        uow: UnitOfWork,
+        plan: PaymentPlan,
+        on: dt.date,
+        cls: type[Event],
+        fields: dict[str, object],
+        *,
+        resume: bool,
+        skip: str | None = None,
+    ) -> list[Event]:
+        """End *plan* on each of its invoices (but *skip*) and lift the plan's hold.
+
+        With *resume*, each invoice resumes at its schema's step named by the plan's policy.
+        """
+        published: list[Event] = []
+        for number in plan.invoice_numbers:
+            if number == skip:
+                continue
+            case = self._case(uow, number)
+            extra = dict(fields)
+            if resume and "resume_at_step" not in fields:
+                schema = self._schema(uow, case.schema_key, case.schema_version)
+                extra["resume_at_step"] = resume_step(plan, schema, case.step_index)
+            specs: list[tuple[type[Event], dict[str, object]]] = [
+                (cls, {"plan_reference": plan.reference, **extra})
+            ]
+            if case.hold(HoldKind.PAYMENT_PLAN) is not None:
+                reason = f"payment plan {plan.reference} {cls.type_name.removeprefix('PaymentPlan').lower()}"
+                specs.append((CaseResumed, {"kind": HoldKind.PAYMENT_PLAN, "reason": reason}))
+            published += self._emit(uow, number, on, *specs)
+        return published
+
+    def terminate_payment_plan(
+        self, invoice_number: str, *, reason: str, resume_at_step: str | None = None
+    ) -> PaymentPlanStatus:
+        """End the active payment plan covering *invoice_number* (any invoice of the plan).
+
+        What is still open stays open on the invoices, where the payments left it; each invoice
+        resumes its dunning where it was, or at the step named ``resume_at_step``.
+
+        Raises:
+            InvalidStateError: the invoice is not in an active payment plan.
+            ValidationError: an invoice's schema has no step named ``resume_at_step``.
+
+        .. versionadded:: 0.1.0
+        """
+        today = self.today()
+        with self._uow() as uow:
+            case = self._case(uow, invoice_number)
+            state = case.active_plan
+            if state is None:
+                raise InvalidStateError(
+                    f"invoice {invoice_number!r} is not in an active payment plan "
+                    f"(status {case.status.value})"
+                )
+            plan = state.plan
+            lead_state = self._lead_state(uow, state)
+            steps: dict[str, int | None] = {}
+            for number in plan.invoice_numbers:
+                covered = self._case(uow, number)
+                schema = self._schema(uow, covered.schema_key, covered.schema_version)
+                steps[number] = None if resume_at_step is None else schema.index_of(resume_at_step)
+            published: list[Event] = []
+            for number in plan.invoice_numbers:
+                published += self._end_one(uow, plan, number, today, reason, lead_state, steps)
+            uow.commit()
+        self._publish(published)
+        return self.payment_plan(invoice_number)
+
+    def _end_one(
+        self,
+        uow: UnitOfWork,
+        plan: PaymentPlan,
+        number: str,
+        today: dt.date,
+        reason: str,
+        lead_state: PlanState,
+        steps: Mapping[str, int | None],
+    ) -> list[Event]:
+        specs: list[tuple[type[Event], dict[str, object]]] = [
+            (
+                PaymentPlanTerminated,
+                {
+                    "plan_reference": plan.reference,
+                    "reason": reason,
+                    "open_amount": lead_state.open_total,
+                    "resume_at_step": steps[number],
+                },
+            ),
+            (
+                CaseResumed,
+                {
+                    "kind": HoldKind.PAYMENT_PLAN,
+                    "reason": f"payment plan {plan.reference} terminated",
+                },
+            ),
+        ]
+        return self._emit(uow, number, today, *specs)
+
+    def payment_plan(self, invoice_number: str) -> PaymentPlanStatus:
+        """The latest payment plan covering *invoice_number*: its schedule and progress.
+
+        Raises:
+            NotFoundError: the invoice was never in a payment plan.
+
+        .. versionadded:: 0.1.0
+        """
+        with self._uow() as uow:
+            case = self._case(uow, invoice_number)
+            if case.plan is None:
+                raise NotFoundError(f"invoice {invoice_number!r} was never in a payment plan")
+            state = self._lead_state(uow, case.plan)
+        return _plan_status(state)
+
+    # -- direct-debit reversals ------------------------------------------------------------------
+
+    def record_direct_debit_reversal(
+        self,
+        invoice_number: str,
+        *,
+        amount: Money,
+        reason_code: str,
+        on: dt.date,
+        payment_reference: str | None = None,
+    ) -> InvoiceStatus:
+        """Record a SEPA direct debit that came back: a reject, a return, or a refund.
+
+        The payment is taken back from the invoice's account (credit balance first, then the
+        parts in the reverse of the allocation order) and the invoice re-opens. The schema's
+        :class:`~creditflow.ReCollectionPolicy` then decides: for a retryable reason code
+        (default ``AM04``, ``MS03``) with re-presentments left, a re-collection is scheduled on a
+        TARGET2 business day and dunning waits for its outcome (a ``record_payment`` or another
+        reversal); for any other code (unknown codes included) direct debit stops for the invoice
+        and normal dunning takes over, with direct debit denied in its payment links. A reversal
+        of a re-collection that was submitted but never recorded as paid (a reject before
+        settlement) moves no money. A mandate unused for 36 months, or a debtor's second
+        reversal that may not be retried, flags the mandate (``MandateFlagged``).
+
+        Args:
+            invoice_number: the invoice the direct debit paid.
+            amount: what came back (at most what is left of the payment).
+            reason_code: the bank's ISO reason code, four letters or digits (``AM04``).
+            on: the day the reversal was booked.
+            payment_reference: the reversed payment (default: the latest direct debit that is
+                not fully reversed, else the re-collection awaiting its outcome).
+
+        Raises:
+            ValidationError: a malformed reason code, an amount above what direct debit paid,
+                an invoice never debited, or a refund (``MD06``) after the 8-week term.
+            NotFoundError: the invoice is unknown.
+
+        .. versionadded:: 0.1.0
+        """
+        code = _reason_code(reason_code)
+        if not isinstance(amount, Money):
+            raise TypeError(f"amount must be Money, got {type(amount).__name__}")
+        if not amount.is_positive or not amount.is_rounded:
+            raise ValidationError(
+                f"reversal amount {amount} must be more than zero, in whole minor units"
+            )
+        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+            raise TypeError(f"on must be a datetime.date, got {on!r}")
+        published: list[Event] = []
+        effects: list[Effect] = []
+        with self._uow() as uow:
+            case = self._case(uow, invoice_number)
+            if amount.currency != case.account.currency:
+                raise CurrencyMismatchError(
+                    f"reversal of {amount} is in {amount.currency} but invoice "
+                    f"{invoice_number!r} is in {case.account.currency}"
+                )
+            schema = self._schema(uow, case.schema_key, case.schema_version)
+            policy = schema.recollection
+            fee = policy.reversal_fee
+            if fee is not None and fee.currency != case.account.currency:
+                raise CurrencyMismatchError(
+                    f"schema {schema.key!r} charges a reversal fee of {fee} but invoice "
+                    f"{invoice_number!r} is in {case.account.currency}"
+                )
+            reference, parts = self._reversal_parts(uow, case, amount, payment_reference, code, on)
+            retryable = policy.is_retryable(code)
+            attempts = case.recollections
+            collect_on = policy.collect_on(on, self.target2)
+            flag = (
+                None if case.mandate_flag else self._mandate_flag(uow, case, retryable, collect_on)
+            )
+            recollect = (
+                retryable
+                and attempts < policy.max_attempts
+                and flag is None
+                and case.mandate_flag is None
+                and not case.direct_debit_excluded
+                and self.collector is not None
+            )
+            taken_back = Money.zero(case.account.currency)
+            for number, part in parts:
+                holder = self._case(uow, number)
+                if holder.account.direct_debit_paid().is_positive and any(
+                    p.reference == reference for p in holder.account.payments
+                ):
+                    unallocated = holder.account.unallocate(reference, part, self.allocation_policy)
+                else:
+                    unallocated = Allocation.zero(holder.account.currency)
+                taken_back += unallocated.total - unallocated.credit
+                published += self._emit(
+                    uow,
+                    number,
+                    on,
+                    (
+                        DirectDebitReversed,
+                        {
+                            "payment_reference": reference,
+                            "amount": part,
+                            "unallocated": unallocated,
+                            "reason_code": code,
+                            "retryable": retryable,
+                            "stops_direct_debit": not recollect,
+                        },
+                    ),
+                )
+            plan = case.active_plan
+            if plan is not None and taken_back.is_positive:
+                lead = self._lead_state(uow, plan)
+                reversed_specs: list[tuple[type[Event], dict[str, object]]] = [
+                    (
+                        InstallmentPaymentReversed,
+                        {
+                            "plan_reference": lead.plan.reference,
+                            "number": number,
+                            "amount": share,
+                            "payment_reference": reference,
+                        },
+                    )
+                    for number, share in unallocate_from_installments(lead, taken_back)
+                ]
+                published += self._emit(uow, lead.plan.lead_invoice, on, *reversed_specs)
+            specs: list[tuple[type[Event], dict[str, object]]] = []
+            if fee is not None and fee.is_positive:
+                specs.append(
+                    (FeeCharged, {"amount": fee, "description": f"direct debit reversal ({code})"})
+                )
+            if recollect:
+                key = f"{self.creditor.key}/{invoice_number}/recollect/{attempts + 1}"
+                collect_amount = amount + (fee or Money.zero(amount.currency))
+                specs.append(
+                    (
+                        ReCollectionScheduled,
+                        {
+                            "idempotency_key": key,
+                            "attempt": attempts + 1,
+                            "collect_on": collect_on,
+                            "amount": collect_amount,
+                            "original_payment_reference": reference,
+                            "reason_code": code,
+                        },
+                    )
+                )
+                until = collect_on + dt.timedelta(days=policy.outcome_days)
+                reason = f"re-collection of {reference} on {collect_on}"
+                specs.append(
+                    (CasePaused, {"kind": HoldKind.DIRECT_DEBIT, "reason": reason, "until": until})
+                )
+                effects.append(
+                    CollectDirectDebit(
+                        idempotency_key=key,
+                        creditor=self.creditor.key,
+                        invoice_number=invoice_number,
+                        debtor_code=case.debtor_code,
+                        decided_on=on,
+                        collect_on=collect_on,
+                        amount=collect_amount,
+                        attempt=attempts + 1,
+                        original_payment_reference=reference,
+                    )
+                )
+            else:
+                if retryable and attempts >= policy.max_attempts:
+                    specs.append(
+                        (ReCollectionExhausted, {"attempts": attempts, "reason_code": code})
+                    )
+                if case.hold(HoldKind.DIRECT_DEBIT) is not None:
+                    reason = f"direct debit stopped after reversal {code}"
+                    specs.append((CaseResumed, {"kind": HoldKind.DIRECT_DEBIT, "reason": reason}))
+            if flag is not None:
+                specs.append((MandateFlagged, {"debtor_code": case.debtor_code, "reason": flag}))
+            published += self._emit(uow, invoice_number, on, *specs)
+            case = self._case(uow, invoice_number)
+            debtor = self._debtor(uow, case.debtor_code).debtor
+            if (
+                policy.notify
+                and policy.channel in self.channels
+                and case.account.open_total.is_positive
+            ):
+                effects.append(self._reversal_notice(case, policy.channel, on, recollect))
+            now = self._now(None)
+            uow.outbox.add(
+                self.creditor.key,
+                [
+                    OutboxEntry(effect=e, available_at=self._reversal_available_at(e, debtor, now))
+                    for e in effects
+                ],
+            )
+            uow.commit()
+        self._publish(published)
+        return self.invoice_status(invoice_number)
+
+    def _reversal_parts(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        amount: Money,
+        payment_reference: str | None,
+        code: str,
+        on: dt.date,
+    ) -> tuple[str, list[tuple[str, Money]]]:
+        """Which payment a reversal takes back, and how much from which invoice.
+
+        A payment under a plan may have been spread over the plan's invoices: it is taken back
+        from the plan's last invoice first. A reversal of a submitted re-collection that was
+        never recorded as paid (a reject) takes back nothing.
+        """
+        number = case.invoice_number
+        state = case.active_plan
+        numbers = [number] if state is None else list(reversed(state.plan.invoice_numbers))
+        if number not in numbers:
+            numbers.append(number)
+        received: dict[str, dt.date] = {}
+        for holder in numbers:
+            for event in uow.cases.events(self.creditor.key, holder):
+                if isinstance(event, PaymentReceived) and event.payment.is_direct_debit:
+                    received.setdefault(event.payment.reference, event.payment.paid_on)
+        left: dict[str, list[tuple[str, Money]]] = {}
+        for holder in numbers:
+            for record in self._case(uow, holder).account.payments:
+                remaining = record.amount - record.reversed
+                if record.method == DIRECT_DEBIT and remaining.is_positive:
+                    left.setdefault(record.reference, []).append((holder, remaining))
+        submitted = self._awaiting_recollection(uow, case)
+        reference = payment_reference
+        if reference is None:
+            own = [r.reference for r in case.account.payments if r.reference in left]
+            if own:
+                reference = own[-1]
+            elif submitted is not None:
+                reference = submitted[0]
+            else:
+                raise ValidationError(
+                    f"invoice {number!r} has no direct debit to reverse: it was never debited "
+                    f"(or every direct debit was reversed already)"
+                )
+        if reference in left:
+            available = sum((m for _, m in left[reference]), Money.zero(amount.currency))
+            if amount > available:
+                raise ValidationError(
+                    f"reversal of {amount} for invoice {number!r} is larger than what direct "
+                    f"debit {reference!r} paid and was not reversed yet ({available})"
+                )
+            paid_on = received.get(reference)
+            if code == "MD06" and paid_on is not None and on > paid_on + dt.timedelta(weeks=8):
+                raise ValidationError(
+                    f"refund (MD06) of direct debit {reference!r} on {on} is more than 8 weeks "
+                    f"after it was collected on {paid_on}; an unauthorised debit is MD01"
+                )
+            if paid_on is not None and on < paid_on:
+                raise ValidationError(
+                    f"reversal on {on} is before direct debit {reference!r} was collected "
+                    f"({paid_on})"
+                )
+            parts: list[tuple[str, Money]] = []
+            rest = amount
+            for holder, remaining in left[reference]:
+                share = rest.min(remaining)
+                if share.is_positive:
+                    parts.append((holder, share))
+                    rest -= share
+            return reference, parts
+        if submitted is not None and submitted[0] == reference:
+            if amount > submitted[1]:
+                raise ValidationError(
+                    f"reversal of {amount} for invoice {number!r} is larger than re-collection "
+                    f"{reference!r} ({submitted[1]})"
+                )
+            return reference, [(number, amount)]
+        if reference in received:
+            raise ValidationError(
+                f"direct debit {reference!r} of invoice {number!r} was reversed in full already"
+            )
+        raise ValidationError(
+            f"invoice {number!r} was never debited with reference {reference!r}; name a direct "
+            f"debit recorded with record_payment(method='sepa_direct_debit')"
+        )
+
+    def _awaiting_recollection(self, uow: UnitOfWork, case: Case) -> tuple[str, Money] | None:
+        """The submitted re-collection the case waits for (its reference and amount), if any."""
+        if case.hold(HoldKind.DIRECT_DEBIT) is None:
+            return None
+        submitted: tuple[str, Money] | None = None
+        for event in uow.cases.events(self.creditor.key, case.invoice_number):
+            if isinstance(event, ReCollectionSubmitted):
+                submitted = (event.collection_reference, event.amount)
+            elif isinstance(event, ReCollectionScheduled):
+                submitted = None
+        return submitted
+
+    def _mandate_flag(
+        self, uow: UnitOfWork, case: Case, retryable: bool, collect_on: dt.date
+    ) -> str | None:
+        """Why the debtor's mandate must be flagged with this reversal (None: it need not)."""
+        last_used: dt.date | None = None
+        refused = 0 if retryable else 1
+        for number in uow.cases.of_debtor(self.creditor.key, case.debtor_code):
+            for event in uow.cases.events(self.creditor.key, number):
+                if isinstance(event, PaymentReceived) and event.payment.is_direct_debit:
+                    paid_on = event.payment.paid_on
+                    last_used = paid_on if last_used is None else max(last_used, paid_on)
+                elif isinstance(event, DirectDebitReversed) and not event.retryable:
+                    refused += 1
+                elif isinstance(event, MandateFlagged):
+                    return None  # flagged before; the flag holds for the debtor
+        if last_used is not None and collect_on > add_months(last_used, 36):
+            return f"the mandate was last used on {last_used}: unused for 36 months, it has lapsed"
+        if refused >= 2:
+            return f"{refused} direct-debit reversals that may not be retried"
+        return None
+
+    def _reversal_notice(
+        self, case: Case, channel: Channel, on: dt.date, recollect: bool
+    ) -> DeliverMessage:
+        account = case.account
+        what = "re-collection announced" if recollect else "direct debit stopped"
+        return DeliverMessage(
+            idempotency_key=f"{self.creditor.key}/{case.invoice_number}/reversal@{case.version}",
+            creditor=self.creditor.key,
+            invoice_number=case.invoice_number,
+            debtor_code=case.debtor_code,
+            decided_on=on,
+            step_index=case.step_index,
+            step_name=f"direct debit reversed: {what}",
+            kind=MessageKind.REVERSAL_NOTICE,
+            template="reversal_notice",
+            channels=(channel,),
+            open_amount=account.open_total,
+            open_principal=account.open_principal,
+            open_costs=account.open_costs,
+            open_interest=account.open_interest,
+            payment_methods=PaymentMethods().without(DIRECT_DEBIT),
+        )
+
+    def _reversal_available_at(
+        self, effect: Effect, debtor: Debtor, now: dt.datetime
+    ) -> dt.datetime:
+        if isinstance(effect, CollectDirectDebit):
+            # Submitted one TARGET2 business day before the collection date (D-1).
+            submit_on = self.target2.add_business_days(effect.collect_on, -1)
+            local = dt.datetime.combine(
+                submit_on, dt.time(0, 0), tzinfo=zoneinfo.ZoneInfo(self.creditor.time_zone)
+            )
+            return max(now, local.astimezone(dt.UTC))
+        return self._available_at(effect, debtor, now)
+
+    def _collect_again(
+        self,
+        entry: OutboxEntry,
+        effect: CollectDirectDebit,
+        case: Case,
+        now: dt.datetime,
+        stats: _Stats,
+    ) -> None:
+        key = effect.idempotency_key
+        reason: str | None = None
+        if case.account.is_settled or case.status.is_final:
+            reason = f"the invoice is {case.status.value}"
+        elif case.hold(HoldKind.DIRECT_DEBIT) is None:
+            reason = "the invoice no longer waits for a re-collection"
+        elif self.collector is None:
+            reason = "no direct-debit collector port is configured"
+        if reason is not None:
+            self._finish(
+                entry, [(ReCollectionCancelled, {"idempotency_key": key, "reason": reason})], now
+            )
+            return
+        amount = effect.amount.min(case.account.open_total)
+        collector = self.collector
+        assert collector is not None
+        self._call_port(
+            entry,
+            now,
+            stats,
+            lambda: collector.collect(
+                CollectionRequest(
+                    idempotency_key=key,
+                    creditor=self.creditor.key,
+                    invoice_number=effect.invoice_number,
+                    debtor_code=effect.debtor_code,
+                    amount=amount,
+                    collect_on=effect.collect_on,
+                    original_payment_reference=effect.original_payment_reference,
+                )
+            ),
+            lambda ref: (
+                ReCollectionSubmitted,
+                {
+                    "idempotency_key": key,
+                    "collection_reference": ref,
+                    "amount": amount,
+                    "collect_on": effect.collect_on,
+                },
+            ),
+            lambda error: (ReCollectionCancelled, {"idempotency_key": key, "reason": error}),
+        )
+
     # -- the run ----------------------------------------------------------------------------------------
 
     def run(self, now: dt.datetime | None = None) -> RunReport:
@@ -819,6 +1713,20 @@ class CreditManager:
                     uow.commit()
                     return
                 self._append(uow, case, decision.events)
+                published = list(decision.events)
+                defaulted = next(
+                    (e for e in decision.events if isinstance(e, PaymentPlanDefaulted)), None
+                )
+                if defaulted is not None and case.plan is not None:
+                    published += self._end_plan(
+                        uow,
+                        case.plan.plan,
+                        today,
+                        PaymentPlanDefaulted,
+                        {"reason": defaulted.reason, "open_amount": defaulted.open_amount},
+                        resume=True,
+                        skip=case.invoice_number,
+                    )
                 uow.outbox.add(
                     self.creditor.key,
                     [
@@ -830,9 +1738,9 @@ class CreditManager:
                 )
                 uow.commit()
             stats.steps_executed += sum(isinstance(e, StepExecuted) for e in decision.events)
-            stats.events_recorded += len(decision.events)
+            stats.events_recorded += len(published)
             stats.effects_queued += len(decision.effects)
-            self._publish(decision.events)
+            self._publish(published)
 
     def _available_at(self, effect: Effect, debtor: Debtor, now: dt.datetime) -> dt.datetime:
         if (
@@ -949,6 +1857,8 @@ class CreditManager:
                 ),
                 None,
             )
+        elif isinstance(effect, CollectDirectDebit):
+            self._collect_again(entry, effect, case, now, stats)
         else:  # pragma: no cover - every effect type is handled above
             raise TypeError(f"unknown effect {effect!r}")
 
@@ -1014,22 +1924,10 @@ class CreditManager:
         stats: _Stats,
     ) -> None:
         key = effect.idempotency_key
-        if case.status.is_final or (
-            case.status in (CaseStatus.AT_AGENCY, CaseStatus.PENDING_HANDOVER)
-            and effect.kind is not MessageKind.HANDOVER_NOTICE
-        ):
+        cancelled = _cancel_reason(effect, case)
+        if cancelled is not None:
             self._finish(
-                entry,
-                [
-                    (
-                        MessageCancelled,
-                        {
-                            "idempotency_key": key,
-                            "reason": f"the invoice is {case.status.value} since the message was queued",
-                        },
-                    )
-                ],
-                now,
+                entry, [(MessageCancelled, {"idempotency_key": key, "reason": cancelled})], now
             )
             return
         index = entry.channel_index
@@ -1037,6 +1935,28 @@ class CreditManager:
             effect.channels[index] in self.channels and debtor.reachable_on(effect.channels[index])
         ):
             index += 1
+        if index >= len(effect.channels) and (
+            effect.plan_reference is not None or effect.kind is MessageKind.REVERSAL_NOTICE
+        ):
+            # A plan message that reaches no one is not retried: the plan's next notice (and
+            # in the end its default) still follows on its own dates.
+            self._finish(
+                entry,
+                [
+                    (
+                        MessageFailed,
+                        {
+                            "idempotency_key": key,
+                            "channel": effect.channels[0],
+                            "error": f"no channel reaches debtor {debtor.code!r}",
+                            "attempt": entry.attempts + 1,
+                            "final": True,
+                        },
+                    )
+                ],
+                now,
+            )
+            return
         if index >= len(effect.channels):
             self._finish(
                 entry,
@@ -1077,7 +1997,7 @@ class CreditManager:
                         invoice_number=effect.invoice_number,
                         debtor_code=debtor.code,
                         amount=effect.open_amount.round(Rounding.HALF_UP),
-                        description=f"Invoice {effect.invoice_number}",
+                        description=effect.link_description or f"Invoice {effect.invoice_number}",
                         locale=debtor.locale,
                         expires_on=effect.decided_on + dt.timedelta(days=self.payment_link_days),
                         methods=effect.payment_methods,
@@ -1200,6 +2120,13 @@ class CreditManager:
         url: str | None,
         key: str,
     ) -> OutgoingMessage:
+        invoices: tuple[Invoice, ...] = (case.invoice,)
+        plan = case.active_plan
+        if effect.plan_reference is not None and plan is not None:
+            with self._uow() as uow:
+                invoices = tuple(
+                    self._case(uow, number).invoice for number in plan.plan.invoice_numbers
+                )
         composed = self.templates.compose(
             ComposeRequest(
                 kind=effect.kind,
@@ -1207,7 +2134,7 @@ class CreditManager:
                 channel=channel,
                 creditor=self.creditor,
                 debtor=debtor,
-                invoices=(case.invoice,),
+                invoices=invoices,
                 open_amount=effect.open_amount,
                 open_principal=effect.open_principal,
                 open_costs=effect.open_costs,
@@ -1229,7 +2156,7 @@ class CreditManager:
             kind=effect.kind,
             creditor=self.creditor,
             debtor=debtor,
-            invoice_numbers=(case.invoice_number,),
+            invoice_numbers=tuple(i.number for i in invoices),
             recipient=_recipient(debtor, channel),
             subject=composed.subject,
             text=composed.text,
@@ -1256,7 +2183,11 @@ class CreditManager:
             debtor = self._debtor(uow, case.debtor_code).debtor
             history = tuple(uow.cases.events(self.creditor.key, invoice_number))
         account = case.account
-        pending = _interest_events(case, schema, on, self._context(debtor), None)
+        pending = (
+            []
+            if case.active_plan is not None
+            else _interest_events(case, schema, on, self._context(debtor), None)
+        )
         unposted = sum(
             (e.amount for e in pending if isinstance(e, InterestAccrued)),
             Money.zero(account.currency),
@@ -1286,6 +2217,9 @@ class CreditManager:
             next_action_on=next_action_on(case, schema, self.calendar),
             holds=case.holds,
             history=history,
+            payment_plan=case.active_plan.plan.reference if case.active_plan else None,
+            direct_debit_excluded=case.direct_debit_excluded,
+            mandate_flag=case.mandate_flag,
         )
 
     def simulate(self, invoice_number: str, *, until: dt.date) -> Timeline:
@@ -1301,17 +2235,59 @@ class CreditManager:
             case = self._case(uow, invoice_number)
             schema = self._schema(uow, case.schema_key, case.schema_version)
             debtor = self._debtor(uow, case.debtor_code).debtor
+            lead: Case | None = None
+            plan = case.active_plan
+            if plan is not None and not plan.is_lead:
+                # The plan's instalments fall due on its lead invoice: simulate that one too,
+                # and let this invoice follow it when the plan defaults.
+                lead = self._case(uow, plan.plan.lead_invoice)
+                lead_schema = self._schema(uow, lead.schema_key, lead.schema_version)
         context = self._context(debtor)
         entries: list[TimelineEntry] = []
         day: dt.date | None = today
         while day is not None and day <= until:
+            if lead is not None and lead.active_plan is not None:
+                lead_decision = decide(lead, lead_schema, day, context)
+                lead, lead_entry = _simulated(lead, lead_decision, day, debtor)
+                if lead_entry is not None:
+                    entries.append(attrs.evolve(lead_entry, open_amount=case.account.open_total))
+                for event in lead_decision.events:
+                    if isinstance(event, PaymentPlanDefaulted) and case.plan is not None:
+                        followed = (
+                            attrs.evolve(
+                                event,
+                                invoice_number=case.invoice_number,
+                                resume_at_step=resume_step(case.plan.plan, schema, case.step_index),
+                            ),
+                            _simulated_resume(case, day),
+                        )
+                        case, _ = _simulated(case, Decision(events=followed), day, debtor)
             decision = decide(case, schema, day, context)
             case, entry = _simulated(case, decision, day, debtor)
             if entry is not None:
                 entries.append(entry)
-            following = next_action_on(case, schema, self.calendar)
-            day = None if following is None else max(following, day + dt.timedelta(days=1))
-        return Timeline(invoice_number=invoice_number, until=until, entries=tuple(entries))
+            candidates = [next_action_on(case, schema, self.calendar)]
+            if lead is not None:
+                candidates.append(next_action_on(lead, lead_schema, self.calendar))
+            dates = [d for d in candidates if d is not None]
+            day = max(min(dates), day + dt.timedelta(days=1)) if dates else None
+        return Timeline(
+            invoice_number=invoice_number,
+            until=until,
+            entries=tuple(entries),
+            payment_plan=plan.plan if plan is not None else None,
+        )
+
+
+def _simulated_resume(case: Case, day: dt.date) -> Event:
+    return CaseResumed(
+        creditor=case.creditor,
+        invoice_number=case.invoice_number,
+        sequence=0,
+        occurred_on=day,
+        kind=HoldKind.PAYMENT_PLAN,
+        reason="payment plan defaulted",
+    )
 
 
 def _simulated(
@@ -1355,6 +2331,16 @@ def _simulated(
                 what.append(f"resumed ({kind.value})")
             case HandedOver():
                 what.append("handed over to the collection agency")
+            case InstallmentDue(plan_reference=ref, number=number, amount=amount, due_on=due_on):
+                what.append(f"payment plan {ref}: instalment {number} of {amount} due {due_on}")
+            case InstallmentMissed(plan_reference=ref, number=number, open_amount=amount):
+                what.append(f"payment plan {ref}: instalment {number} missed ({amount} open)")
+            case PaymentPlanLastChance(plan_reference=ref, open_amount=amount, default_on=on):
+                until = f", default on {on}" if on is not None else ""
+                what.append(f"payment plan {ref}: last chance for {amount}{until}")
+            case PaymentPlanDefaulted(plan_reference=ref, reason=reason, resume_at_step=index):
+                resumes = "where it was" if index is None else f"at step {index + 1}"
+                what.append(f"payment plan {ref} defaulted ({reason}); dunning resumes {resumes}")
             case _:
                 pass
     channel = next(
@@ -1377,6 +2363,24 @@ def _simulated(
         open_amount=case.account.open_total,
         status=case.status,
     )
+
+
+def _cancel_reason(effect: DeliverMessage, case: Case) -> str | None:
+    """Why a queued message must not go out any more (None: it may)."""
+    status = case.status
+    plan = case.active_plan
+    if effect.plan_reference is not None:
+        if case.account.is_settled or plan is None or plan.plan.reference != effect.plan_reference:
+            return f"payment plan {effect.plan_reference} is no longer active"
+        return None
+    if status.is_final or (
+        status in (CaseStatus.AT_AGENCY, CaseStatus.PENDING_HANDOVER)
+        and effect.kind is not MessageKind.HANDOVER_NOTICE
+    ):
+        return f"the invoice is {status.value} since the message was queued"
+    if plan is not None and effect.kind is not MessageKind.REVERSAL_NOTICE:
+        return f"the invoice is in payment plan {plan.plan.reference} since the message was queued"
+    return None
 
 
 def _recipient(debtor: Debtor, channel: Channel) -> str:
@@ -1414,3 +2418,27 @@ class _Stats:
             conflicts=self.conflicts,
             errors=tuple(self.errors),
         )
+
+
+def _plan_status(state: PlanState) -> PaymentPlanStatus:
+    plan = state.plan
+    return PaymentPlanStatus(
+        plan=plan,
+        outcome=state.outcome,
+        paid_total=state.paid_total,
+        open_total=state.open_total,
+        installments=tuple(
+            InstallmentStatus(
+                number=i.number,
+                due_on=i.due_on,
+                amount=i.amount,
+                paid=state.paid[i.number - 1],
+                open=state.open_of(i.number),
+                invited=i.number in state.invited,
+                missed=state.is_missed(i.number),
+            )
+            for i in plan.installments
+        ),
+        last_chance_on=state.last_chance_on,
+        ended_on=state.ended_on,
+    )

@@ -8,10 +8,20 @@ from attrs import field, frozen
 
 from ._money import Money
 from ._parties import Channel
+from ._plans import PaymentPlan
 from .engine._case import CaseStatus, Hold
+from .engine._plan import PlanOutcome
 from .events import Event
 
-__all__ = ["InvoiceStatus", "RunError", "RunReport", "Timeline", "TimelineEntry"]
+__all__ = [
+    "InstallmentStatus",
+    "InvoiceStatus",
+    "PaymentPlanStatus",
+    "RunError",
+    "RunReport",
+    "Timeline",
+    "TimelineEntry",
+]
 
 
 @frozen(kw_only=True)
@@ -68,6 +78,12 @@ class InvoiceStatus:
     next_action_on: dt.date | None
     holds: tuple[Hold, ...]
     history: tuple[Event, ...]
+    payment_plan: str | None = None
+    """The reference of the active payment plan covering the invoice, if any."""
+    direct_debit_excluded: bool = False
+    """Whether direct debit may no longer collect the invoice (its payment links deny it)."""
+    mandate_flag: str | None = None
+    """Why the debtor's direct-debit mandate was flagged, if it was."""
 
 
 @frozen(kw_only=True)
@@ -91,9 +107,47 @@ class Timeline:
     invoice_number: str
     until: dt.date
     entries: tuple[TimelineEntry, ...]
+    payment_plan: PaymentPlan | None = None
+    """The active payment plan covering the invoice: its schedule of instalments."""
 
     @property
     def total_fees(self) -> Money | None:
         """All fees the timeline charges (None if it charges none)."""
         fees = [e.fee for e in self.entries if e.fee is not None]
         return sum(fees[1:], fees[0]) if fees else None
+
+
+@frozen(kw_only=True)
+class InstallmentStatus:
+    """Where one instalment of a payment plan stands."""
+
+    number: int
+    due_on: dt.date
+    amount: Money
+    paid: Money
+    open: Money
+    invited: bool
+    missed: bool
+
+    @property
+    def is_paid(self) -> bool:
+        """Whether the instalment is paid in full."""
+        return not self.open.is_positive
+
+
+@frozen(kw_only=True)
+class PaymentPlanStatus:
+    """Where a payment plan stands: :meth:`CreditManager.payment_plan`."""
+
+    plan: PaymentPlan
+    outcome: PlanOutcome
+    paid_total: Money
+    open_total: Money
+    installments: tuple[InstallmentStatus, ...]
+    last_chance_on: dt.date | None = None
+    ended_on: dt.date | None = None
+
+    @property
+    def reference(self) -> str:
+        """The plan's reference."""
+        return self.plan.reference

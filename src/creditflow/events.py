@@ -22,6 +22,7 @@ from ._invoice import CreditNote, Invoice, Payment
 from ._message_kind import MessageKind
 from ._money import Money
 from ._parties import Channel
+from ._plans import PaymentPlan
 
 __all__ = [
     "AgencyStatus",
@@ -32,20 +33,35 @@ __all__ = [
     "CaseStopped",
     "CaseWrittenOff",
     "CreditNoteApplied",
+    "DirectDebitReversed",
     "Event",
     "FeeCharged",
     "HandedOver",
     "HandoverFailed",
     "HandoverRequested",
     "HoldKind",
+    "InstallmentDue",
+    "InstallmentMissed",
+    "InstallmentPaid",
+    "InstallmentPaymentReversed",
     "InterestAccrued",
     "InvoiceRegistered",
+    "MandateFlagged",
     "MessageCancelled",
     "MessageFailed",
     "MessageSent",
     "PaymentLinkCreated",
+    "PaymentPlanAgreed",
+    "PaymentPlanCompleted",
+    "PaymentPlanDefaulted",
+    "PaymentPlanLastChance",
+    "PaymentPlanTerminated",
     "PaymentReceived",
     "PaymentReversed",
+    "ReCollectionCancelled",
+    "ReCollectionExhausted",
+    "ReCollectionScheduled",
+    "ReCollectionSubmitted",
     "RecallRequested",
     "SentViaFallback",
     "SkippedNoChannelLeft",
@@ -197,6 +213,8 @@ class HoldKind(enum.Enum):
     DISPUTE = "dispute"
     PAYMENT_PLAN = "payment_plan"
     VALIDATION = "validation"
+    DIRECT_DEBIT = "direct_debit"
+    """A re-collection of a reversed direct debit is under way; dunning waits for its outcome."""
 
 
 @_register
@@ -391,3 +409,185 @@ class SubscriptionStopped(Event):
 
     idempotency_key: str
     subscription_reference: str
+
+
+# -- direct debits ---------------------------------------------------------------------------------
+
+
+@_register
+@frozen(kw_only=True)
+class DirectDebitReversed(PaymentReversed):
+    """A SEPA direct debit came back (reject, return, refund) with the bank's reason code.
+
+    ``retryable`` tells whether the re-collection policy allows collecting again for this
+    ``reason_code``; when ``stops_direct_debit`` the invoice is dunned with direct debit excluded
+    from its payment links. ``unallocated`` is zero for a rejection of a collection that was never
+    recorded as paid.
+    """
+
+    retryable: bool = False
+    stops_direct_debit: bool = False
+
+
+@_register
+@frozen(kw_only=True)
+class ReCollectionScheduled(Event):
+    """The reversed amount will be collected again on ``collect_on`` (re-presentment ``attempt``)."""
+
+    idempotency_key: str
+    attempt: int
+    collect_on: dt.date
+    amount: Money
+    original_payment_reference: str
+    reason_code: str
+
+
+@_register
+@frozen(kw_only=True)
+class ReCollectionSubmitted(Event):
+    """The collector port accepted the re-collection; its outcome comes as a payment or reversal."""
+
+    idempotency_key: str
+    collection_reference: str
+    amount: Money
+    collect_on: dt.date
+
+
+@_register
+@frozen(kw_only=True)
+class ReCollectionCancelled(Event):
+    """A scheduled re-collection was not submitted (the invoice was settled, or the port refused)."""
+
+    idempotency_key: str
+    reason: str
+
+
+@_register
+@frozen(kw_only=True)
+class ReCollectionExhausted(Event):
+    """The policy's re-presentments are used up; direct debit stops and dunning takes over."""
+
+    attempts: int
+    reason_code: str
+
+
+@_register
+@frozen(kw_only=True)
+class MandateFlagged(Event):
+    """The debtor's direct-debit mandate should not be used without a look by a person.
+
+    Raised when the mandate was unused for 36 months (it has lapsed) or the debtor had two
+    reversals that may not be retried.
+    """
+
+    debtor_code: str
+    reason: str
+
+
+# -- payment plans -----------------------------------------------------------------------------------
+
+
+@_register
+@frozen(kw_only=True)
+class PaymentPlanAgreed(Event):
+    """A payment plan covers this invoice (recorded on every invoice of the plan)."""
+
+    plan: PaymentPlan
+
+
+@_register
+@frozen(kw_only=True)
+class InstallmentDue(Event):
+    """An instalment falls due soon: the debtor was invited to pay it (on the plan's lead invoice)."""
+
+    plan_reference: str
+    number: int
+    due_on: dt.date
+    amount: Money
+    idempotency_key: str | None = None
+    """The invitation message's key (None when the policy sends no invitation)."""
+
+
+@_register
+@frozen(kw_only=True)
+class InstallmentPaid(Event):
+    """Money went to an instalment (instalments are paid in due order).
+
+    ``settled`` when the instalment is now paid in full; ``late`` when that happened after it was
+    missed (a cure).
+    """
+
+    plan_reference: str
+    number: int
+    amount: Money
+    payment_reference: str
+    settled: bool
+    late: bool = False
+
+
+@_register
+@frozen(kw_only=True)
+class InstallmentPaymentReversed(Event):
+    """A payment that went to an instalment came back; the instalment is open again."""
+
+    plan_reference: str
+    number: int
+    amount: Money
+    payment_reference: str
+
+
+@_register
+@frozen(kw_only=True)
+class InstallmentMissed(Event):
+    """An instalment was not paid in time; a reminder went out."""
+
+    plan_reference: str
+    number: int
+    due_on: dt.date
+    open_amount: Money
+    idempotency_key: str | None = None
+
+
+@_register
+@frozen(kw_only=True)
+class PaymentPlanLastChance(Event):
+    """The debtor was given a last chance to pay what is overdue before the plan defaults."""
+
+    plan_reference: str
+    open_amount: Money
+    default_on: dt.date | None
+    idempotency_key: str | None = None
+
+
+@_register
+@frozen(kw_only=True)
+class PaymentPlanDefaulted(Event):
+    """The plan was not honoured and ended; the invoice's own dunning resumes.
+
+    ``resume_at_step`` is the schema step the invoice resumes at (None: where it was).
+    """
+
+    plan_reference: str
+    reason: str
+    open_amount: Money
+    """What was still open of the whole plan (it stays open on the invoices)."""
+    resume_at_step: int | None = None
+
+
+@_register
+@frozen(kw_only=True)
+class PaymentPlanCompleted(Event):
+    """Every instalment of the plan was paid."""
+
+    plan_reference: str
+
+
+@_register
+@frozen(kw_only=True)
+class PaymentPlanTerminated(Event):
+    """The creditor ended the plan; the invoice's own dunning resumes."""
+
+    plan_reference: str
+    reason: str
+    open_amount: Money
+    resume_at_step: int | None = None

@@ -6,17 +6,26 @@ same inputs always give the same decisions.
 
 from __future__ import annotations
 
-from ._calendar import BusinessCalendar
+from ._calendar import BusinessCalendar, Target2Calendar
 from ._case import AgencyState, Case, CaseStatus, Hold, evolve, replay
 from ._decide import Decision, DecisionContext, decide, next_action_on, step_date
-from ._effects import DeliverMessage, Effect, RequestHandover, RequestSubscriptionStop, effect_key
+from ._effects import (
+    CollectDirectDebit,
+    DeliverMessage,
+    Effect,
+    RequestHandover,
+    RequestSubscriptionStop,
+    effect_key,
+)
 from ._schema import (
+    NEVER_RETRIED,
     Anchor,
     ChargeFee,
     DayKind,
     DunningSchema,
     HandOver,
     PaymentMethods,
+    ReCollectionPolicy,
     SchemaRule,
     SendMessage,
     StartInterest,
@@ -27,12 +36,14 @@ from ._schema import (
 )
 
 __all__ = [
+    "NEVER_RETRIED",
     "AgencyState",
     "Anchor",
     "BusinessCalendar",
     "Case",
     "CaseStatus",
     "ChargeFee",
+    "CollectDirectDebit",
     "DayKind",
     "Decision",
     "DecisionContext",
@@ -42,6 +53,7 @@ __all__ = [
     "HandOver",
     "Hold",
     "PaymentMethods",
+    "ReCollectionPolicy",
     "RequestHandover",
     "RequestSubscriptionStop",
     "SchemaRule",
@@ -50,6 +62,7 @@ __all__ = [
     "Step",
     "StepAction",
     "StopSubscription",
+    "Target2Calendar",
     "Trigger",
     "decide",
     "effect_key",

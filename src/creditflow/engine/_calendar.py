@@ -8,7 +8,7 @@ from functools import lru_cache
 from .._countries import COUNTRY_CODES
 from ..errors import ValidationError
 
-__all__ = ["BusinessCalendar"]
+__all__ = ["BusinessCalendar", "Target2Calendar"]
 
 
 @lru_cache(maxsize=4096)
@@ -73,3 +73,48 @@ class BusinessCalendar:
     def roll_forward(self, day: dt.date) -> dt.date:
         """*day* if it is a business day, else the next one."""
         return self.add_business_days(day, 0)
+
+
+@lru_cache(maxsize=256)
+def _target2_closed(year: int) -> frozenset[dt.date]:
+    import holidays
+
+    return frozenset(holidays.financial_holidays("ECB", years=year).keys())
+
+
+class Target2Calendar:
+    """TARGET2 business days: the days SEPA counts D-1 and D+n in.
+
+    Closed: weekends, New Year, Good Friday, Easter Monday, 1 May, 25 and 26 December.
+    Deterministic: the closing days come from the ``holidays`` package's ECB calendar.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Target2Calendar()"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Target2Calendar)
+
+    def __hash__(self) -> int:
+        return hash("TARGET2")
+
+    def is_business_day(self, day: dt.date) -> bool:
+        """Whether TARGET2 settles on *day*."""
+        return day.weekday() < 5 and day not in _target2_closed(day.year)
+
+    def add_business_days(self, day: dt.date, count: int) -> dt.date:
+        """The TARGET2 day *count* days after (negative: before) *day*; 0 rolls forward to one."""
+        step = 1 if count >= 0 else -1
+        remaining = abs(count)
+        current = day
+        if remaining == 0:
+            while not self.is_business_day(current):
+                current += dt.timedelta(days=1)
+            return current
+        while remaining:
+            current += dt.timedelta(days=step)
+            if self.is_business_day(current):
+                remaining -= 1
+        return current

@@ -20,17 +20,26 @@ from ..events import (
     CaseResumed,
     CaseStopped,
     CaseWrittenOff,
+    DirectDebitReversed,
     Event,
     HandedOver,
     HandoverRequested,
     HoldKind,
     InterestAccrued,
     InvoiceRegistered,
+    MandateFlagged,
+    PaymentPlanAgreed,
+    PaymentPlanCompleted,
+    PaymentPlanDefaulted,
+    PaymentPlanTerminated,
     RecallRequested,
+    ReCollectionExhausted,
+    ReCollectionScheduled,
     SkippedNoChannelLeft,
     StepExecuted,
     StepSkipped,
 )
+from ._plan import PlanState, is_plan_event
 
 __all__ = ["AgencyState", "Case", "CaseStatus", "Hold", "evolve", "replay"]
 
@@ -44,6 +53,8 @@ class CaseStatus(enum.Enum):
     """Paused by hand or for the debtor (optionally until a date, then it resumes by itself)."""
     PAUSED_BY_DISPUTE = "paused_by_dispute"
     PAUSED_BY_PAYMENT_PLAN = "paused_by_payment_plan"
+    AWAITING_RECOLLECTION = "awaiting_recollection"
+    """A reversed direct debit is being collected again; dunning waits for the outcome."""
     PAUSED_DUE_TO_VALIDATION = "paused_due_to_validation"
     """A step could not run: the debtor cannot be reached on any of its channels."""
     PENDING_HANDOVER = "pending_handover"
@@ -74,6 +85,7 @@ _FINAL = frozenset(
 
 _HOLD_STATUS = {
     HoldKind.PAYMENT_PLAN: CaseStatus.PAUSED_BY_PAYMENT_PLAN,
+    HoldKind.DIRECT_DEBIT: CaseStatus.AWAITING_RECOLLECTION,
     HoldKind.DISPUTE: CaseStatus.PAUSED_BY_DISPUTE,
     HoldKind.VALIDATION: CaseStatus.PAUSED_DUE_TO_VALIDATION,
     HoldKind.MANUAL: CaseStatus.PAUSED,
@@ -135,6 +147,16 @@ class Case:
     """A step whose message reached no channel; it is sent again when the validation hold ends."""
     attempts: int = 0
     """How often a message of the current redo was tried (part of the idempotency key)."""
+    plan: PlanState | None = None
+    """The payment plan covering the invoice (the latest one, active or ended)."""
+    direct_debit_excluded: bool = False
+    """Direct debit may no longer collect this invoice: its payment links deny it."""
+    recollections: int = 0
+    """Re-presentments of reversed direct debits scheduled so far."""
+    mandate_flag: str | None = None
+    """Why the debtor's mandate was flagged (lapsed, or reversals that may not be retried)."""
+    resumed_on: dt.date | None = None
+    """The day dunning was sent to ``step_index`` (a plan's default): that step runs then."""
 
     @property
     def invoice_number(self) -> str:
@@ -183,6 +205,11 @@ class Case:
         """One past the last step this case may run (``max_step`` cuts the schema short)."""
         return self.max_step if self.max_step is not None else 1 << 30
 
+    @property
+    def active_plan(self) -> PlanState | None:
+        """The payment plan holding this invoice, if one is active."""
+        return self.plan if self.plan is not None and self.plan.active else None
+
     def hold(self, kind: HoldKind) -> Hold | None:
         """The hold of *kind*, if the case has one."""
         return next((h for h in self.holds if h.kind is kind), None)
@@ -216,6 +243,8 @@ def evolve(case: Case | None, event: Event) -> Case:
             f"does not follow case {case.invoice_number!r} at version {case.version}"
         )
     case = attrs.evolve(case, account=case.account.apply(event), version=event.sequence)
+    if case.plan is not None and is_plan_event(event):
+        case = _after_plan_event(case, event)
     match event:
         case StepExecuted(step_index=index, message_kind=kind, interest_from=interest_from):
             if kind is not None:
@@ -231,10 +260,14 @@ def evolve(case: Case | None, event: Event) -> Case:
             if case.redo_message_of_step == index:
                 return attrs.evolve(case, redo_message_of_step=None, attempts=case.attempts + 1)
             return attrs.evolve(
-                case, step_index=index + 1, last_step_on=event.occurred_on, attempts=0
+                case,
+                step_index=index + 1,
+                last_step_on=event.occurred_on,
+                attempts=0,
+                resumed_on=None,
             )
         case StepSkipped(step_index=index):
-            return attrs.evolve(case, step_index=index + 1)
+            return attrs.evolve(case, step_index=index + 1, resumed_on=None)
         case CasePaused(kind=kind, reason=reason, until=until):
             held = tuple(h for h in case.holds if h.kind is not kind)
             hold = Hold(kind=kind, reason=reason, since=event.occurred_on, until=until)
@@ -257,8 +290,35 @@ def evolve(case: Case | None, event: Event) -> Case:
             return attrs.evolve(case, agency=AgencyState.RECALL_PENDING)
         case AgencyStatusChanged(status=status):
             return attrs.evolve(case, agency=_AGENCY_AFTER[status])
+        case PaymentPlanAgreed(plan=plan):
+            return attrs.evolve(case, plan=PlanState.start(plan, case.invoice_number))
+        case DirectDebitReversed(stops_direct_debit=stops):
+            return attrs.evolve(case, direct_debit_excluded=case.direct_debit_excluded or stops)
+        case ReCollectionScheduled():
+            return attrs.evolve(case, recollections=case.recollections + 1)
+        case ReCollectionExhausted():
+            return attrs.evolve(case, direct_debit_excluded=True)
+        case MandateFlagged(reason=reason):
+            return attrs.evolve(case, mandate_flag=reason)
         case _:
             return case
+
+
+def _after_plan_event(case: Case, event: Event) -> Case:
+    assert case.plan is not None
+    case = attrs.evolve(case, plan=case.plan.after(event))
+    if isinstance(event, PaymentPlanCompleted | PaymentPlanDefaulted | PaymentPlanTerminated):
+        if case.interest_posted_until is not None:
+            # No interest runs while a plan holds the invoice: it restarts from the plan's end.
+            case = attrs.evolve(
+                case, interest_posted_until=max(case.interest_posted_until, event.occurred_on)
+            )
+        resume = getattr(event, "resume_at_step", None)
+        if resume is not None:
+            case = attrs.evolve(
+                case, step_index=resume, resumed_on=event.occurred_on, redo_message_of_step=None
+            )
+    return case
 
 
 _AGENCY_AFTER = {

@@ -28,6 +28,7 @@ from ..events import (
 from ._calendar import BusinessCalendar
 from ._case import Case
 from ._effects import DeliverMessage, Effect, RequestHandover, RequestSubscriptionStop, effect_key
+from ._plan import DIRECT_DEBIT, decide_plan, plan_next_action_on
 from ._schema import (
     Anchor,
     ChargeFee,
@@ -89,8 +90,11 @@ def step_date(case: Case, schema: DunningSchema, index: int, calendar: BusinessC
 
     A step runs on its planned date, but never on or before the day the previous step ran: when
     a step ran late (the case was paused, or registered late), the steps after it keep their
-    spacing, so a debtor never gets two reminders at once and legal terms stay whole.
+    spacing, so a debtor never gets two reminders at once and legal terms stay whole. A step the
+    case was sent to (``resumed_on``, when a payment plan defaults) runs on that day.
     """
+    if case.resumed_on is not None and index == case.step_index:
+        return case.resumed_on  # sent to this step (a payment plan defaulted): it runs at once
     trigger = schema.steps[index].trigger
     last = case.last_step_on
     if trigger.anchor is Anchor.PREVIOUS_STEP and last is not None:
@@ -109,6 +113,9 @@ def next_action_on(case: Case, schema: DunningSchema, calendar: BusinessCalendar
     """The next date on which ``decide`` has something to do, or None (the due-case index)."""
     if case.ended is not None or case.account.is_settled:
         return None
+    if _plan_runs(case):
+        assert case.plan is not None
+        return plan_next_action_on(case.plan)
     if case.holds:
         ends = [h.until for h in case.holds if h.until is not None]
         return min(ends) if ends else None
@@ -119,6 +126,16 @@ def next_action_on(case: Case, schema: DunningSchema, calendar: BusinessCalendar
     if case.step_index < min(len(schema.steps), case.last_step):
         return step_date(case, schema, case.step_index, calendar)
     return None
+
+
+def _plan_runs(case: Case) -> bool:
+    """Whether the case is the lead of an active plan held by nothing but the plan."""
+    plan = case.active_plan
+    return (
+        plan is not None
+        and plan.is_lead
+        and all(h.kind is HoldKind.PAYMENT_PLAN for h in case.holds)
+    )
 
 
 def _event(case: Case, today: dt.date, cls: type[Event], **fields: object) -> Event:
@@ -156,6 +173,11 @@ def decide(case: Case, schema: DunningSchema, today: dt.date, context: DecisionC
     if events:
         case = attrs.evolve(
             case, holds=tuple(h for h in case.holds if h.until is None or h.until > today)
+        )
+    if _plan_runs(case):
+        plan_events, plan_effects = decide_plan(case, schema, today)
+        return _numbered(
+            case, Decision(events=(*events, *plan_events), effects=tuple(plan_effects))
         )
     if not case.is_running:
         return _numbered(case, Decision(events=tuple(events)))
@@ -415,6 +437,8 @@ def _message_effect(
     methods = (
         message.methods_after_due if today > case.invoice.due_on else message.methods_before_due
     )
+    if case.direct_debit_excluded:
+        methods = methods.without(DIRECT_DEBIT)
     announced = None
     pay_by = None
     if message.kind is MessageKind.FOURTEEN_DAY_LETTER:

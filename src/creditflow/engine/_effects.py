@@ -15,7 +15,14 @@ from .._money import Money
 from .._parties import Channel
 from ._schema import PaymentMethods
 
-__all__ = ["DeliverMessage", "Effect", "RequestHandover", "RequestSubscriptionStop", "effect_key"]
+__all__ = [
+    "CollectDirectDebit",
+    "DeliverMessage",
+    "Effect",
+    "RequestHandover",
+    "RequestSubscriptionStop",
+    "effect_key",
+]
 
 
 def effect_key(
@@ -65,6 +72,25 @@ class DeliverMessage(Effect):
     pay_by: dt.date | None = None
     """The last day to pay that the message states (e.g. the end of the 14-day term)."""
     attach_invoice: bool = False
+    plan_reference: str | None = None
+    """Set for a payment plan's messages (invitations, reminders, last chance of instalments)."""
+    link_description: str | None = None
+    """What the payment link says it pays (default: the invoice)."""
+
+
+@frozen(kw_only=True)
+class CollectDirectDebit(Effect):
+    """Collect a reversed direct debit again on the debtor's mandate (a re-presentment).
+
+    The outbox entry becomes available on the submission day (one TARGET2 business day before
+    ``collect_on``); the amount collected is what is open on the invoice then, at most
+    ``amount`` plus any reversal fee charged since.
+    """
+
+    collect_on: dt.date
+    amount: Money
+    attempt: int
+    original_payment_reference: str
 
 
 @frozen(kw_only=True)

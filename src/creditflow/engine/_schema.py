@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar as calendar_module
+import datetime as dt
 import enum
 import re
 from collections.abc import Iterable
@@ -15,14 +17,17 @@ from .._fees import FeeRule, InterestRule, MessageKind
 from .._money import Money
 from .._parties import Channel, Debtor, DebtorKind
 from ..errors import SchemaError, ValidationError
+from ._calendar import Target2Calendar
 
 __all__ = [
+    "NEVER_RETRIED",
     "Anchor",
     "ChargeFee",
     "DayKind",
     "DunningSchema",
     "HandOver",
     "PaymentMethods",
+    "ReCollectionPolicy",
     "SchemaRule",
     "SendMessage",
     "StartInterest",
@@ -213,6 +218,90 @@ class Step:
         return next((a for a in self.actions if isinstance(a, SendMessage)), None)
 
 
+_REASON_CODE: Final = re.compile(r"^[A-Z0-9]{4}$")
+
+NEVER_RETRIED: Final = frozenset(
+    {"AC01", "AC04", "AC06", "AG01", "AM05", "MD01", "MD06", "MD07", "MS02", "SL01"}
+)
+"""Reason codes that must never be collected again automatically, whatever the policy says:
+closed or wrong accounts, no mandate, debtor refunds and refusals, a deceased debtor."""
+
+
+def reason_code(value: object) -> str:
+    """A SEPA R-transaction reason code, upper-cased: four letters or digits (``AM04``).
+
+    Raises:
+        ValidationError: *value* is not four letters or digits.
+    """
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if not _REASON_CODE.match(code):
+        raise ValidationError(
+            f"reason code {value!r} is not a SEPA reason code: four letters or digits such as "
+            f"'AM04' or 'MD06'"
+        )
+    return code
+
+
+def _reason_codes(values: Iterable[str]) -> frozenset[str]:
+    if isinstance(values, str):
+        raise TypeError(f"retry_codes must be a collection of codes, got the string {values!r}")
+    return frozenset(reason_code(v) for v in values)
+
+
+def _payday(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and not 1 <= value <= 31:
+        raise ValidationError(
+            f"ReCollectionPolicy.payday must be a day of the month (1-31), got {value}"
+        )
+
+
+@frozen(kw_only=True)
+class ReCollectionPolicy:
+    """What to do when a SEPA direct debit comes back (reject, return, refund).
+
+    Codes in ``retry_codes`` (default ``AM04`` insufficient funds and ``MS03`` reason not
+    specified, as PSPs retry them) are collected again, at most ``max_attempts`` times per invoice,
+    ``business_days`` TARGET2 days after the reversal, or on the next ``payday`` (a day of the
+    month, e.g. 25, rolled to a TARGET2 day) at least that many TARGET2 days later. Dunning waits
+    for the outcome up to ``outcome_days`` after the collection date. Every other code, known or
+    not, stops direct debit for the invoice: it is dunned with ``sepa_direct_debit`` denied in its
+    payment links. Codes in :data:`NEVER_RETRIED` (closed account, no mandate, refund, refusal,
+    deceased, ...) are never retried even if listed.
+
+    ``reversal_fee`` is charged as costs on each reversal (where the contract allows it);
+    with ``notify`` the debtor gets a payment invitation on ``channel`` whose link offers other
+    payment methods than direct debit.
+    """
+
+    retry_codes: frozenset[str] = field(
+        default=frozenset({"AM04", "MS03"}), converter=_reason_codes
+    )
+    max_attempts: int = field(default=2, validator=attrs.validators.ge(0))
+    business_days: int = field(default=5, validator=attrs.validators.ge(1))
+    payday: int | None = field(default=None, validator=_payday)
+    outcome_days: int = field(default=14, validator=attrs.validators.ge(1))
+    reversal_fee: Money | None = field(default=None, validator=v.money)
+    notify: bool = True
+    channel: Channel = field(default=Channel.EMAIL, validator=attrs.validators.instance_of(Channel))
+
+    def is_retryable(self, code: str) -> bool:
+        """Whether a reversal with *code* may be collected again."""
+        return code in self.retry_codes and code not in NEVER_RETRIED
+
+    def collect_on(self, reversed_on: dt.date, calendar: Target2Calendar) -> dt.date:
+        """The day a re-collection after a reversal on *reversed_on* is due (a TARGET2 day)."""
+        earliest = calendar.add_business_days(reversed_on, self.business_days)
+        if self.payday is None:
+            return earliest
+        day = earliest
+        while True:
+            last = calendar_module.monthrange(day.year, day.month)[1]
+            candidate = dt.date(day.year, day.month, min(self.payday, last))
+            if candidate >= earliest:
+                return calendar.add_business_days(candidate, 0)
+            day = candidate.replace(day=1) + dt.timedelta(days=32)
+
+
 def _key(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not _KEY.match(value):
         raise ValidationError(
@@ -233,6 +322,8 @@ class DunningSchema:
     version: int = field(default=1, validator=attrs.validators.instance_of(int))
     steps: tuple[Step, ...] = field(converter=v.to_tuple)
     description: str = ""
+    recollection: ReCollectionPolicy = ReCollectionPolicy()
+    """What happens when a direct debit for an invoice on this schema comes back."""
 
     def __attrs_post_init__(self) -> None:
         if self.version < 1:
