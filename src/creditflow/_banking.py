@@ -75,7 +75,7 @@ def epc_qr_payload(
     purpose: str = "",
     note: str = "",
 ) -> str:
-    """The EPC069-12 (version 002) QR payload of a SEPA credit transfer, lines joined by ``\\n``.
+    """The EPC069-12 (version 002) QR payload of a SEPA credit transfer, lines joined by line feeds.
 
     The lines are: ``BCD``, ``002``, ``1`` (UTF-8), ``SCT``, BIC (may be empty), beneficiary name,
     IBAN, amount (``EUR12.50``, may be empty), purpose code, structured reference, unstructured
@@ -107,7 +107,9 @@ def epc_qr_payload(
     if reference is not None and len(reference) > 35:
         raise ValidationError(f"EPC QR reference {reference!r} is longer than 35 characters")
     if remittance is not None and len(remittance) > 140:
-        raise ValidationError(f"EPC QR remittance text is longer than 140 characters: {remittance!r}")
+        raise ValidationError(
+            f"EPC QR remittance text is longer than 140 characters: {remittance!r}"
+        )
     if len(note) > 70:
         raise ValidationError(f"EPC QR note is longer than 70 characters: {note!r}")
     if purpose and not re.fullmatch(r"[A-Z0-9]{4}", purpose):

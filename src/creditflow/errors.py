@@ -40,8 +40,7 @@ class SchemaError(ValidationError):
 
 
 class TemplateError(ValidationError):
-    """A message template cannot be used: a syntax error, an unknown or missing variable, or
-    something the sandbox refuses.
+    """A message template cannot be used: bad syntax, a wrong variable, or a refused expression.
 
     ``lineno`` is the line (1-based) of the first problem, when known; ``template_name`` the
     template it is in; ``problems`` every problem found, as ``(lineno, message)`` pairs.

@@ -15,8 +15,11 @@ __all__ = ["TemplatePart", "TemplateVariable", "parts_for", "required_variables"
 
 
 class TemplatePart(enum.Enum):
-    """One rendered part of a message; each is rendered from ``<template>.<part>.j2`` if that
-    exists, else from ``<template>.j2`` extending the layout ``_<part>.j2``."""
+    """One rendered part of a message.
+
+    Each is rendered from ``<template>.<part>.j2`` if that exists, else from ``<template>.j2``
+    extending the layout ``_<part>.j2``.
+    """
 
     SUBJECT = "subject"
     TEXT = "text"
@@ -66,19 +69,28 @@ _COMMON: Final[tuple[tuple[str, str], ...]] = (
     ("locale", "the debtor's locale, e.g. 'nl-BE'"),
     ("today", "the date the message was decided on (use the 'date' filter)"),
     ("creditor", "the creditor: name, address (.lines()), vat_number, coc_number, bank_account"),
-    ("brand", "the creditor's brand: name, primary_color, accent_color, logo_url, email_from, "
-     "reply_to, website, phone"),
+    (
+        "brand",
+        "the creditor's brand: name, primary_color, accent_color, logo_url, email_from, "
+        "reply_to, website, phone",
+    ),
     ("debtor", "the debtor: name, code, address, email, mobile, is_consumer"),
-    ("invoices", "the invoices of the message (several when grouped); each has number, "
-     "issued_on, due_on, total, open_amount and payment_url"),
+    (
+        "invoices",
+        "the invoices of the message (several when grouped); each has number, "
+        "issued_on, due_on, total, open_amount and payment_url",
+    ),
     ("invoice", "the first (usually only) invoice of the message"),
     ("open_amount", "everything open: principal, costs and interest (use the 'money' filter)"),
     ("open_principal", "the open principal"),
     ("open_costs", "the open collection costs"),
     ("open_interest", "the open interest"),
     ("payment_url", "the payment link, or None (grouped messages: see each invoice's link)"),
-    ("transfer", "bank-transfer details or None: iban_display, bic, beneficiary, amount, "
-     "reference_display, epc_qr"),
+    (
+        "transfer",
+        "bank-transfer details or None: iban_display, bic, beneficiary, amount, "
+        "reference_display, epc_qr",
+    ),
     ("announced_fee", "the collection costs the message announces, or None"),
     ("pay_by", "the last day to pay the message states, or None"),
 )

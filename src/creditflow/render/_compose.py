@@ -192,8 +192,15 @@ def _clean_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _one_line(text: str, *, plain_spaces: bool = False) -> str:
+    """*text* on one line.
+
+    With *plain_spaces* (SMS) no-break spaces become spaces too: they are not in the GSM-7
+    alphabet and would make the message cost more segments.
+    """
+    if plain_spaces:
+        return " ".join(text.split())
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
 def _problem_line(exc: BaseException) -> int | None:
@@ -379,7 +386,7 @@ class Templates:
         if part is TemplatePart.HTML:
             return output.strip() + "\n"
         if part in (TemplatePart.SUBJECT, TemplatePart.SMS):
-            return _one_line(output)
+            return _one_line(output, plain_spaces=part is TemplatePart.SMS)
         return _clean_text(output)
 
     def compose(self, request: ComposeRequest) -> ComposedMessage:
@@ -432,6 +439,8 @@ class Templates:
         except TemplateSyntaxError as exc:
             raise _template_error(exc, None) from None
         known = {v.name for v in variables(kind)} | {LAYOUT_VARIABLE} | set(env.globals)
+        # Names the template sets itself at the top (e.g. ``numbers`` used in blocks).
+        known |= {n.name for n in tree.find_all(nodes.Name) if n.ctx == "store"}
         problems: list[tuple[int | None, str]] = []
         undeclared = meta.find_undeclared_variables(tree)
         for name in sorted(undeclared - known):
@@ -453,17 +462,13 @@ class Templates:
         if not problems:
             for check_part in (part,) if part is not None else _block_parts(tree):
                 try:
-                    self.preview(
-                        source, kind=kind, part=check_part, locale=locale, request=request
-                    )
+                    self.preview(source, kind=kind, part=check_part, locale=locale, request=request)
                 except TemplateError as exc:
                     problems.append((exc.lineno, str(exc)))
                     break
         if problems:
-            problems.sort(key=lambda p: (p[0] or 0))
-            message = "; ".join(
-                f"line {line}: {text}" if line else text for line, text in problems
-            )
+            problems.sort(key=lambda p: p[0] or 0)
+            message = "; ".join(f"line {line}: {text}" if line else text for line, text in problems)
             raise TemplateError(
                 f"the template is not valid: {message}",
                 lineno=problems[0][0],

@@ -34,7 +34,7 @@ def money(context: Context, value: Money | None) -> str:
 
 
 @pass_context
-def date(context: Context, value: dt.date | None, format: str = "long") -> str:  # noqa: A002
+def date(context: Context, value: dt.date | None, format: str = "long") -> str:
     """A date for the debtor's locale; *format* is ``short``, ``medium``, ``long`` or ``full``."""
     from babel.dates import format_date
 
@@ -68,7 +68,8 @@ def paragraphs(eval_ctx: EvalContext, value: Any) -> str:
         return "\n\n".join(_chunks(str(value)))
     # Markup is escaped already; anything else is escaped here, so each chunk is safe HTML.
     source = value if isinstance(value, Markup) else escape(value)
-    return Markup("\n").join(Markup(f"<p>{chunk}</p>") for chunk in _chunks(str(source)))
+    paragraph = Markup("<p>{}</p>")
+    return Markup("\n").join(paragraph.format(Markup(chunk)) for chunk in _chunks(str(source)))  # noqa: S704
 
 
 def _chunks(text: str) -> list[str]:

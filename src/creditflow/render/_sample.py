@@ -51,7 +51,9 @@ def sample_request(
         code="D-1001",
         kind=DebtorKind.PERSON,
         name=debtor_name,
-        address=Address(street="Lindelaan 5", postal_code="1234 AB", city="Amersfoort", country="NL"),
+        address=Address(
+            street="Lindelaan 5", postal_code="1234 AB", city="Amersfoort", country="NL"
+        ),
         email="jan@example.test",
         mobile="+31612345678",
         locale=locale,
@@ -64,8 +66,8 @@ def sample_request(
         currency="EUR",
         total=Money("121.00", "EUR"),
     )
-    invoices = (first,)
-    items = (
+    invoices: tuple[Invoice, ...] = (first,)
+    items: tuple[InvoiceItem, ...] = (
         InvoiceItem(
             invoice=first,
             open_amount=Money("161.00", "EUR"),
