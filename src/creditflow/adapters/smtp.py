@@ -145,10 +145,14 @@ class SmtpChannel:
             server = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             server = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             if self.security == "starttls":
                 server.starttls(context=context)
-        if self.username is not None:
-            server.login(self.username, self._password or "")
+            if self.username is not None:
+                server.login(self.username, self._password or "")
+        except BaseException:
+            server.close()
+            raise
         return server
 
     def send(self, message: OutgoingMessage) -> str | None:
