@@ -228,6 +228,7 @@ def _payment_link(
         not effect.payment_link
         or manager.payment_links is None
         or not effect.open_amount.is_positive
+        or member.case.status in (CaseStatus.AT_AGENCY, CaseStatus.PENDING_HANDOVER)
     ):
         return None, [], False
     if (entry.last_error or "").startswith(_WITHOUT_LINK):
