@@ -250,3 +250,22 @@ def test_announced_fee_is_formatted_like_other_amounts(templates: Templates) -> 
         announced_fee=Money("1234.5", "EUR"),
     )
     assert "1\u202f234,50\u00a0€" in templates.compose(request).text
+
+
+def test_templates_are_a_message_composer() -> None:
+    """``Templates`` satisfies the ``MessageComposer`` port the manager uses."""
+    from creditflow.render import MessageComposer
+
+    assert isinstance(Templates(), MessageComposer)
+
+
+def test_edited_template_file_is_picked_up(tmp_path: pathlib.Path) -> None:
+    """A template file changed on disk is used at the next message, without a restart."""
+    (tmp_path / "en").mkdir()
+    path = tmp_path / "en" / "reminder.subject.j2"
+    path.write_text("first", encoding="utf-8")
+    templates = Templates.from_directory(tmp_path)
+    assert templates.compose(sample_request(MessageKind.REMINDER)).subject == "first"
+    path.write_text("second", encoding="utf-8")
+    os.utime(path, (path.stat().st_atime + 5, path.stat().st_mtime + 5))
+    assert templates.compose(sample_request(MessageKind.REMINDER)).subject == "second"

@@ -313,7 +313,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
-            auto_reload=False,
+            auto_reload=True,  # edited template files are picked up without a restart
         )
         env.filters.update(FILTERS)
         return env
