@@ -12,9 +12,10 @@ import attrs
 from attrs import frozen
 
 from ._account import AllocationPolicy
+from ._delivery import Member, deliver_messages, group_key, revoke_payment_links
 from ._invoice import CreditNote, Invoice, Payment
 from ._message_kind import MessageKind
-from ._money import Money, Rounding
+from ._money import Money
 from ._parties import Channel, Creditor, Debtor
 from ._plans import PaymentPlan, PaymentPlanPolicy, PlanInterval, add_months, build_schedule
 from ._reports import (
@@ -89,10 +90,6 @@ from .events import (
     InterestAccrued,
     InvoiceRegistered,
     MandateFlagged,
-    MessageCancelled,
-    MessageFailed,
-    MessageSent,
-    PaymentLinkCreated,
     PaymentPlanAgreed,
     PaymentPlanCompleted,
     PaymentPlanDefaulted,
@@ -104,13 +101,10 @@ from .events import (
     ReCollectionExhausted,
     ReCollectionScheduled,
     ReCollectionSubmitted,
-    SentViaFallback,
-    SkippedNoChannelLeft,
     StepExecuted,
     SubscriptionStopped,
 )
 from .ports import (
-    Attachment,
     Claim,
     Clock,
     CollectionAgency,
@@ -121,14 +115,12 @@ from .ports import (
     EventSink,
     MessageChannel,
     OutboxEntry,
-    OutgoingMessage,
-    PaymentLinkRequest,
     PaymentLinks,
     Store,
     Subscriptions,
     UnitOfWork,
 )
-from .render import ComposeRequest, MessageComposer, Templates
+from .render import MessageComposer, Templates
 
 __all__ = ["CreditManager", "RetryPolicy", "SendWindow"]
 
@@ -209,6 +201,7 @@ class CreditManager:
         payment_link_days: int = 30,
         batch_size: int = 500,
         payment_plan_policy: PaymentPlanPolicy = _DEFAULT_PLAN_POLICY,
+        group_messages: bool = False,
     ) -> None:
         if not isinstance(creditor, Creditor):
             raise TypeError(f"creditor must be a Creditor, got {type(creditor).__name__}")
@@ -240,6 +233,8 @@ class CreditManager:
         self.payment_link_days = payment_link_days
         self.batch_size = batch_size
         self.payment_plan_policy = payment_plan_policy
+        self.group_messages = group_messages
+        """Send one message per debtor, day, kind and channel listing all its invoices due then."""
         self.calendar = BusinessCalendar(creditor.country)
         self.target2 = Target2Calendar()
         self._schemas: dict[tuple[str, int], DunningSchema] = {}
@@ -264,6 +259,10 @@ class CreditManager:
             yield uow
 
     def _publish(self, events: Sequence[Event]) -> None:
+        try:
+            revoke_payment_links(self, events)
+        except Exception:
+            log.exception("revoking payment links failed; the links still expire")
         for sink in self._sinks:
             try:
                 sink.publish(events)
@@ -1768,9 +1767,22 @@ class CreditManager:
             if not entries:
                 break
             for entry in entries:
+                if entry.idempotency_key in tried:
+                    continue  # went out with an earlier entry's grouped message
                 tried.add(entry.idempotency_key)
+                group = [entry]
+                if self.group_messages and group_key(entry) is not None:
+                    group += [
+                        e
+                        for e in entries
+                        if e.idempotency_key not in tried and group_key(e) == group_key(entry)
+                    ]
+                    tried.update(e.idempotency_key for e in group)
                 try:
-                    self._deliver(entry, now, stats)
+                    if len(group) > 1:
+                        self._deliver_group(group, now, stats)
+                    else:
+                        self._deliver(entry, now, stats)
                 except ConcurrencyError:
                     stats.conflicts += 1
                 except Exception as exc:
@@ -1923,248 +1935,21 @@ class CreditManager:
         now: dt.datetime,
         stats: _Stats,
     ) -> None:
-        key = effect.idempotency_key
-        cancelled = _cancel_reason(effect, case)
-        if cancelled is not None:
-            self._finish(
-                entry, [(MessageCancelled, {"idempotency_key": key, "reason": cancelled})], now
-            )
-            return
-        index = entry.channel_index
-        while index < len(effect.channels) and not (
-            effect.channels[index] in self.channels and debtor.reachable_on(effect.channels[index])
-        ):
-            index += 1
-        if index >= len(effect.channels) and (
-            effect.plan_reference is not None or effect.kind is MessageKind.REVERSAL_NOTICE
-        ):
-            # A plan message that reaches no one is not retried: the plan's next notice (and
-            # in the end its default) still follows on its own dates.
-            self._finish(
-                entry,
-                [
-                    (
-                        MessageFailed,
-                        {
-                            "idempotency_key": key,
-                            "channel": effect.channels[0],
-                            "error": f"no channel reaches debtor {debtor.code!r}",
-                            "attempt": entry.attempts + 1,
-                            "final": True,
-                        },
-                    )
-                ],
-                now,
-            )
-            return
-        if index >= len(effect.channels):
-            self._finish(
-                entry,
-                [
-                    (
-                        SkippedNoChannelLeft,
-                        {
-                            "idempotency_key": key,
-                            "channels": effect.channels,
-                            "step_index": effect.step_index,
-                        },
-                    ),
-                    (
-                        CasePaused,
-                        {
-                            "kind": HoldKind.VALIDATION,
-                            "reason": f"no channel of step {effect.step_name!r} reached debtor "
-                            f"{debtor.code!r} ({', '.join(map(str, effect.channels))})",
-                        },
-                    ),
-                ],
-                now,
-            )
-            return
-        channel = effect.channels[index]
-        specs: list[tuple[type[Event], dict[str, object]]] = []
-        url: str | None = None
-        if (
-            effect.payment_link
-            and self.payment_links is not None
-            and effect.open_amount.is_positive
-        ):
-            try:
-                link = self.payment_links.create(
-                    PaymentLinkRequest(
-                        idempotency_key=f"{key}/link",
-                        creditor=self.creditor.key,
-                        invoice_number=effect.invoice_number,
-                        debtor_code=debtor.code,
-                        amount=effect.open_amount.round(Rounding.HALF_UP),
-                        description=effect.link_description or f"Invoice {effect.invoice_number}",
-                        locale=debtor.locale,
-                        expires_on=effect.decided_on + dt.timedelta(days=self.payment_link_days),
-                        methods=effect.payment_methods,
-                    )
-                )
-                url = link.url
-                specs.append(
-                    (
-                        PaymentLinkCreated,
-                        {
-                            "idempotency_key": key,
-                            "url": link.url,
-                            "amount": effect.open_amount.round(Rounding.HALF_UP),
-                            "allowed_methods": effect.payment_methods.allowed,
-                            "disallowed_methods": effect.payment_methods.disallowed,
-                        },
-                    )
-                )
-            except Exception as exc:
-                if effect.link_required:
-                    stats.delivery_failures += 1
-                    attempts = entry.attempts + 1
-                    self._finish(
-                        entry,
-                        [
-                            (
-                                MessageFailed,
-                                {
-                                    "idempotency_key": key,
-                                    "channel": channel,
-                                    "error": f"payment link: {exc}",
-                                    "attempt": attempts,
-                                },
-                            )
-                        ],
-                        now,
-                        done=False,
-                        attempts=attempts,
-                        error=str(exc),
-                        retry_at=now + self.retry.delay(attempts),
-                    )
-                    return
-                log.warning("payment link for %s failed (%s); sending without a link", key, exc)
-        try:
-            message = self._compose(effect, case, debtor, channel, url, key)
-            reference = self.channels[channel].send(message)
-        except Exception as exc:
-            stats.delivery_failures += 1
-            attempts = entry.attempts + 1
-            permanent = isinstance(exc, DeliveryError) and exc.permanent
-            next_channel = permanent or attempts >= self.retry.max_attempts
-            has_next = index + 1 < len(effect.channels)
-            specs = [
-                (
-                    MessageFailed,
-                    {
-                        "idempotency_key": key,
-                        "channel": channel,
-                        "error": str(exc),
-                        "attempt": attempts,
-                        "final": next_channel and not has_next,
-                    },
-                )
-            ]
-            if next_channel:
-                self._finish(
-                    entry,
-                    specs,
-                    now,
-                    done=False,
-                    attempts=0,
-                    channel_index=index + 1,
-                    error=str(exc),
-                    retry_at=now,
-                )
-            else:
-                self._finish(
-                    entry,
-                    specs,
-                    now,
-                    done=False,
-                    attempts=attempts,
-                    error=str(exc),
-                    retry_at=now + self.retry.delay(attempts),
-                )
-            return
-        if index > 0:
-            specs.append(
-                (
-                    SentViaFallback,
-                    {
-                        "idempotency_key": key,
-                        "channel": channel,
-                        "instead_of": effect.channels[0],
-                        "reason": entry.last_error
-                        or f"debtor cannot be reached on {effect.channels[0]}",
-                    },
-                )
-            )
-        specs.append(
-            (
-                MessageSent,
-                {
-                    "idempotency_key": key,
-                    "channel": channel,
-                    "template": effect.template,
-                    "provider_reference": reference,
-                },
-            )
-        )
-        self._finish(entry, specs, now)
-        stats.messages_sent += 1
+        member = Member(entry=entry, effect=effect, case=case, debtor=debtor)
+        deliver_messages(self, [member], now, stats)
 
-    def _compose(
-        self,
-        effect: DeliverMessage,
-        case: Case,
-        debtor: Debtor,
-        channel: Channel,
-        url: str | None,
-        key: str,
-    ) -> OutgoingMessage:
-        invoices: tuple[Invoice, ...] = (case.invoice,)
-        plan = case.active_plan
-        if effect.plan_reference is not None and plan is not None:
-            with self._uow() as uow:
-                invoices = tuple(
-                    self._case(uow, number).invoice for number in plan.plan.invoice_numbers
-                )
-        composed = self.templates.compose(
-            ComposeRequest(
-                kind=effect.kind,
-                template=effect.template,
-                channel=channel,
-                creditor=self.creditor,
-                debtor=debtor,
-                invoices=invoices,
-                open_amount=effect.open_amount,
-                open_principal=effect.open_principal,
-                open_costs=effect.open_costs,
-                open_interest=effect.open_interest,
-                today=effect.decided_on,
-                payment_url=url,
-                announced_fee=effect.announced_fee,
-                pay_by=effect.pay_by,
-            )
-        )
-        attachments: tuple[Attachment, ...] = ()
-        if effect.attach_invoice and self.renderer is not None:
-            attachments = (
-                self.renderer.render_invoice(case.invoice, creditor=self.creditor, debtor=debtor),
-            )
-        return OutgoingMessage(
-            idempotency_key=f"{key}#{channel}",
-            channel=channel,
-            kind=effect.kind,
-            creditor=self.creditor,
-            debtor=debtor,
-            invoice_numbers=tuple(i.number for i in invoices),
-            recipient=_recipient(debtor, channel),
-            subject=composed.subject,
-            text=composed.text,
-            html=composed.html,
-            attachments=attachments,
-            payment_url=url,
-            locale=debtor.locale,
-        )
+    def _deliver_group(
+        self, entries: Sequence[OutboxEntry], now: dt.datetime, stats: _Stats
+    ) -> None:
+        """Deliver several queued messages of one debtor as one message (``group_messages``)."""
+        members: list[Member] = []
+        with self._uow() as uow:
+            for entry in entries:
+                assert isinstance(entry.effect, DeliverMessage)
+                case = self._case(uow, entry.effect.invoice_number)
+                debtor = self._debtor(uow, entry.effect.debtor_code).debtor
+                members.append(Member(entry=entry, effect=entry.effect, case=case, debtor=debtor))
+        deliver_messages(self, members, now, stats)
 
     # -- looking -------------------------------------------------------------------------------------
 
@@ -2363,24 +2148,6 @@ def _simulated(
         open_amount=case.account.open_total,
         status=case.status,
     )
-
-
-def _cancel_reason(effect: DeliverMessage, case: Case) -> str | None:
-    """Why a queued message must not go out any more (None: it may)."""
-    status = case.status
-    plan = case.active_plan
-    if effect.plan_reference is not None:
-        if case.account.is_settled or plan is None or plan.plan.reference != effect.plan_reference:
-            return f"payment plan {effect.plan_reference} is no longer active"
-        return None
-    if status.is_final or (
-        status in (CaseStatus.AT_AGENCY, CaseStatus.PENDING_HANDOVER)
-        and effect.kind is not MessageKind.HANDOVER_NOTICE
-    ):
-        return f"the invoice is {status.value} since the message was queued"
-    if plan is not None and effect.kind is not MessageKind.REVERSAL_NOTICE:
-        return f"the invoice is in payment plan {plan.plan.reference} since the message was queued"
-    return None
 
 
 def _recipient(debtor: Debtor, channel: Channel) -> str:

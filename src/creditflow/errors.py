@@ -18,6 +18,7 @@ __all__ = [
     "NotFoundError",
     "SchemaError",
     "StoreError",
+    "TemplateError",
     "ValidationError",
 ]
 
@@ -36,6 +37,27 @@ class CurrencyMismatchError(ValidationError):
 
 class SchemaError(ValidationError):
     """A dunning schema is inconsistent or breaks a legal precondition of a rule pack."""
+
+
+class TemplateError(ValidationError):
+    """A message template cannot be used: bad syntax, a wrong variable, or a refused expression.
+
+    ``lineno`` is the line (1-based) of the first problem, when known; ``template_name`` the
+    template it is in; ``problems`` every problem found, as ``(lineno, message)`` pairs.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        lineno: int | None = None,
+        template_name: str | None = None,
+        problems: tuple[tuple[int | None, str], ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.lineno = lineno
+        self.template_name = template_name
+        self.problems = problems or ((lineno, message),)
 
 
 class NotFoundError(CreditflowError, LookupError):

@@ -343,6 +343,8 @@ class PaymentLinkCreated(Event):
     amount: Money
     allowed_methods: tuple[str, ...] = ()
     disallowed_methods: tuple[str, ...] = ()
+    reference: str | None = None
+    """The provider's id of the link, to revoke it when the invoice is settled or handed over."""
 
 
 class AgencyStatus(enum.Enum):

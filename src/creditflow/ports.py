@@ -40,6 +40,7 @@ __all__ = [
     "DirectDebitCollector",
     "DocumentRenderer",
     "EventSink",
+    "LetterService",
     "MessageChannel",
     "Outbox",
     "OutboxEntry",
@@ -423,4 +424,26 @@ class Store(Protocol):
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
         """Begin a unit of work; commit it with ``uow.commit()`` inside the ``with`` block."""
+        ...
+
+
+# -- letters --------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class LetterService(Protocol):
+    """Prints and posts letters (a print-and-mail provider, or a folder for the host's own print run).
+
+    Must: post at most one letter per ``message.idempotency_key`` (a second call with the same key
+    returns the first call's reference and posts nothing); return the provider's reference; raise
+    :class:`~creditflow.errors.DeliveryError` when it cannot take the letter (``permanent=True``
+    when a retry cannot help, e.g. the address is not a postal address). Taking the letter is
+    enough: postal delivery is not confirmed. Must be safe to call from several threads.
+    """
+
+    def post_letter(self, document: Attachment, *, message: OutgoingMessage) -> str:
+        """Print and post *document* (the rendered letter) to ``message.recipient``.
+
+        ``message.attachments`` (e.g. the invoice) go in the same envelope.
+        """
         ...

@@ -11,8 +11,6 @@ import hashlib
 import os
 import pathlib
 import re
-from email.message import EmailMessage
-from email.utils import format_datetime
 
 from .._parties import Channel
 from ..ports import Clock, DocumentRenderer, OutgoingMessage
@@ -69,26 +67,6 @@ class FolderChannel:
         return path.name
 
     def _email(self, message: OutgoingMessage) -> bytes:
-        brand = message.creditor.brand
-        email = EmailMessage()
-        email["From"] = f"{brand.name} <{brand.email_from or 'billing@example.com'}>"
-        email["To"] = f"{message.debtor.name} <{message.recipient}>"
-        if brand.reply_to:
-            email["Reply-To"] = brand.reply_to
-        email["Subject"] = message.subject
-        email["Date"] = format_datetime(self.clock.now())
-        digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:24]
-        domain = (brand.email_from or "creditflow.invalid").rpartition("@")[2]
-        email["Message-ID"] = f"<{digest}@{domain}>"  # derived from the key: stable across re-runs
-        email.set_content(message.text)
-        if message.html:
-            email.add_alternative(message.html, subtype="html")
-        for attachment in message.attachments:
-            maintype, _, subtype = attachment.content_type.partition("/")
-            email.add_attachment(
-                attachment.data,
-                maintype=maintype,
-                subtype=subtype or "octet-stream",
-                filename=attachment.filename,
-            )
-        return bytes(email)
+        from ..adapters.smtp import build_email
+
+        return bytes(build_email(message, date=self.clock.now()))
