@@ -2,18 +2,14 @@
 
 PostgreSQL tests use ``CREDITFLOW_TEST_POSTGRES_DSN`` when it is set (each test then works in a
 schema of its own, dropped afterwards). Otherwise a server is started from the local PostgreSQL
-binaries (``initdb``/``pg_ctl``; as the ``postgres`` user when running as root) in a temporary
-directory, listening on 127.0.0.1 only, and stopped when the session ends. Where no PostgreSQL is
-installed those tests are skipped, saying so.
+binaries by :class:`creditflow.testing.postgres.PostgresServer` (as the ``postgres`` user when
+running as root) in a temporary directory, listening on 127.0.0.1 only, and stopped when the
+session ends. Where no PostgreSQL is installed those tests are skipped, saying so.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,61 +20,6 @@ from creditflow.ports import Store
 from creditflow.testing import InMemoryStore
 
 DSN_VARIABLE = "CREDITFLOW_TEST_POSTGRES_DSN"
-_BIN_DIRS = ("/usr/local/bin", "/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin")
-
-
-def _find(binary: str) -> str | None:
-    found = shutil.which(binary)
-    if found:
-        return found
-    for directory in _BIN_DIRS:
-        candidate = Path(directory) / binary
-        if candidate.exists():
-            return str(candidate)
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class _Server:
-    """A PostgreSQL cluster in a temporary directory, run as ``postgres`` when we are root."""
-
-    def __init__(self, initdb: str, pg_ctl: str) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="creditflow-pg-"))
-        self.data = self.root / "data"
-        self.port = _free_port()
-        self._pg_ctl = pg_ctl
-        self._as_root = os.geteuid() == 0
-        if self._as_root:
-            shutil.chown(self.root, "postgres", "postgres")
-            self.root.chmod(0o700)
-        self._run(initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
-            f"-c fsync=off -c max_connections=100"
-        )
-        self._run(
-            pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
-        )
-
-    def _run(self, *command: str) -> None:
-        if self._as_root:
-            command = ("runuser", "-u", "postgres", "--", *command)
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-    @property
-    def dsn(self) -> str:
-        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
-
-    def stop(self) -> None:
-        try:
-            self._run(self._pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -88,12 +29,13 @@ def postgres_dsn() -> Iterator[str]:
     if configured:
         yield configured
         return
-    initdb, pg_ctl = _find("initdb"), _find("pg_ctl")
-    if initdb is None or pg_ctl is None:
+    from creditflow.testing.postgres import PostgresServer, postgres_binaries
+
+    if postgres_binaries() is None:
         pytest.skip(
             f"PostgreSQL is not installed (no initdb/pg_ctl found) and {DSN_VARIABLE} is not set"
         )
-    server = _Server(initdb, pg_ctl)
+    server = PostgresServer()
     try:
         yield server.dsn
     finally:
