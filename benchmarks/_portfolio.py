@@ -43,7 +43,9 @@ SCHEMA = cf.DunningSchema(
 )
 
 
-def manager(store: cf.ports.Store, channel: RecordingChannel) -> cf.CreditManager:
+def manager(
+    store: cf.ports.Store, channel: RecordingChannel, *, batch_size: int = 1000
+) -> cf.CreditManager:
     """The benchmark creditor's manager: e-mail to a recording channel, no send window."""
     return cf.CreditManager(
         creditor=CREDITOR,
@@ -51,35 +53,38 @@ def manager(store: cf.ports.Store, channel: RecordingChannel) -> cf.CreditManage
         channels={cf.Channel.EMAIL: channel},
         clock=SettableClock(NOW),
         send_window=None,
-        batch_size=1000,
+        batch_size=batch_size,
     )
 
 
-def build(path: pathlib.Path, *, open_invoices: int, due: int) -> None:
-    """A database with *open_invoices* open invoices of which *due* are due today."""
-    store = SqliteStore(path)
+DEBTOR = cf.Debtor(
+    code="D",
+    kind=cf.DebtorKind.PERSON,
+    name="Debtor Name",
+    email="debtor@example.nl",
+    locale="nl-NL",
+)
+MESSAGE_KIND = cf.MessageKind.REMINDER
+"""The kind of the messages the schema sends (for warming up the templates)."""
+TEMPLATE_NUMBERS = ("TPLDUE", "TPLLATER")
+"""The template invoices: one due today, one due in 30 days."""
+
+
+def register_templates(store: cf.ports.Store) -> None:
+    """Register the schema, the debtor and the two template invoices through the API."""
     clock = SettableClock(NOW - dt.timedelta(days=7))
     setup = cf.CreditManager(
         creditor=CREDITOR, store=store, channels={cf.Channel.EMAIL: RecordingChannel()}, clock=clock
     )
     setup.register_schema(SCHEMA)
-    setup.upsert_debtor(
-        cf.Debtor(
-            code="D",
-            kind=cf.DebtorKind.PERSON,
-            name="Debtor Name",
-            email="debtor@example.nl",
-            locale="nl-NL",
-        )
-    )
-    for number, due_on in (
-        ("TPLDUE", TODAY - dt.timedelta(days=7)),
-        ("TPLLATER", TODAY + dt.timedelta(days=30)),
+    setup.upsert_debtor(DEBTOR)
+    for number, due_on in zip(
+        TEMPLATE_NUMBERS, (TODAY - dt.timedelta(days=7), TODAY + dt.timedelta(days=30)), strict=True
     ):
         setup.register_invoice(
             cf.Invoice(
                 number=number,
-                debtor_code="D",
+                debtor_code=DEBTOR.code,
                 issued_on=due_on - dt.timedelta(days=14),
                 due_on=due_on,
                 currency="EUR",
@@ -94,7 +99,13 @@ def build(path: pathlib.Path, *, open_invoices: int, due: int) -> None:
             ),
             schema_key="bench",
         )
-    del store
+
+
+def build(path: pathlib.Path, *, open_invoices: int, due: int) -> None:
+    """A database with *open_invoices* open invoices of which *due* are due today."""
+    store = SqliteStore(path)
+    register_templates(store)
+    store.close()
     with sqlite3.connect(path) as db:
         for template, count, offset in (("TPLDUE", due, 0), ("TPLLATER", open_invoices - due, due)):
             if count <= 0:

@@ -22,3 +22,36 @@ def peak_rss_mb() -> float:
     """This process's peak resident set size so far, in MB."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _cpu_times() -> list[int] | None:
+    try:
+        with open("/proc/stat") as stat:
+            return [int(field) for field in stat.readline().split()[1:]]
+    except OSError:
+        return None
+
+
+def cpu_busy(seconds: float = 1.0) -> float | None:
+    """The fraction of all CPUs that was busy over the next *seconds* (``None`` if not Linux)."""
+    before = _cpu_times()
+    time.sleep(seconds)
+    after = _cpu_times()
+    if before is None or after is None:
+        return None
+    spent = [b - a for a, b in zip(before, after, strict=False)]
+    idle = spent[3] + (spent[4] if len(spent) > 4 else 0)
+    return round(1 - idle / max(1, sum(spent)), 2)
+
+
+def wait_until_quiet(threshold: float = 0.15, timeout: float = 30.0) -> float | None:
+    """Wait (up to *timeout* seconds) until other processes leave the CPUs mostly idle.
+
+    Parallel-scaling figures are only meaningful on an otherwise idle machine. Returns the last
+    busy fraction measured, to be reported with the figures.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = cpu_busy(1.0)
+        if busy is None or busy <= threshold or time.monotonic() >= deadline:
+            return busy
