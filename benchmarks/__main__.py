@@ -13,8 +13,8 @@ import time
 SCENARIOS = {
     "engine": "benchmarks.engine",
     "run_sqlite": "benchmarks.run_sqlite",
-    "growth": "benchmarks.growth",
     "memory": "benchmarks.memory",
+    "growth": "benchmarks.growth",
     "postgres_workers": "benchmarks.postgres_workers",
     "templates": "benchmarks.templates",
     "imports": "benchmarks.imports",

@@ -4,13 +4,20 @@ Registering a million invoices one by one through the API would measure the load
 So two template cases are registered through ``CreditManager`` (one due today, one due in the
 future) and then cloned inside SQLite with one ``INSERT ... SELECT`` each: the rows are exactly
 what creditflow itself wrote, only the invoice numbers differ.
+
+Scenarios that need the same portfolio share it: :func:`portfolio` builds each size once per
+process (runs work on copies), and :data:`RUN_SECONDS` keeps the time of a run over each size
+once measured, so that one scenario can use another's measurement instead of repeating it.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import pathlib
+import shutil
 import sqlite3
+import tempfile
 
 import creditflow as cf
 from creditflow.adapters.sqlite import SqliteStore
@@ -102,12 +109,23 @@ def register_templates(store: cf.ports.Store) -> None:
 
 
 def build(path: pathlib.Path, *, open_invoices: int, due: int) -> None:
-    """A database with *open_invoices* open invoices of which *due* are due today."""
+    """A database with *open_invoices* open invoices of which *due* are due today.
+
+    The copies are written without a journal and in key order (so every index grows at its end),
+    then the database is put back into WAL mode, as creditflow keeps it.
+    """
     store = SqliteStore(path)
     register_templates(store)
     store.close()
-    with sqlite3.connect(path) as db:
-        for template, count, offset in (("TPLDUE", due, 0), ("TPLLATER", open_invoices - due, due)):
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("PRAGMA cache_size = -1000000")  # 1 GB: the indexes stay in memory
+        db.execute("BEGIN")
+        for template, count, offset in zip(
+            TEMPLATE_NUMBERS, (due, open_invoices - due), (0, due), strict=True
+        ):
             if count <= 0:
                 continue
             number = f"printf('INV%08d', i + {offset})"
@@ -115,16 +133,44 @@ def build(path: pathlib.Path, *, open_invoices: int, due: int) -> None:
                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})
                 INSERT INTO cf_cases SELECT creditor, {number}, debtor_code, version, status,
                     next_action_on, replace(snapshot, '"{template}"', '"' || {number} || '"'),
-                    updated_at FROM cf_cases, n WHERE invoice_number = '{template}'""")
+                    updated_at FROM n, cf_cases WHERE invoice_number = '{template}' ORDER BY i""")
             db.execute(f"""
                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})
                 INSERT INTO cf_events (creditor, invoice_number, sequence, event_id, type,
                     occurred_on, body, recorded_at)
-                SELECT creditor, {number}, sequence, event_id || '-' || i, type, occurred_on,
-                    replace(body, '"{template}"', '"' || {number} || '"'), recorded_at
-                FROM cf_events, n WHERE invoice_number = '{template}'""")
-        for template in ("TPLDUE", "TPLLATER"):
+                SELECT creditor, {number}, sequence, printf('%s-%08d', event_id, i), type,
+                    occurred_on, replace(body, '"{template}"', '"' || {number} || '"'), recorded_at
+                FROM n, cf_events WHERE invoice_number = '{template}' ORDER BY i, sequence""")
+        for template in TEMPLATE_NUMBERS:
             db.execute("DELETE FROM cf_cases WHERE invoice_number = ?", (template,))
             db.execute("DELETE FROM cf_events WHERE invoice_number = ?", (template,))
-    with sqlite3.connect(path) as db:
-        db.execute("VACUUM")
+        db.execute("COMMIT")
+        db.execute("PRAGMA journal_mode = WAL")
+    finally:
+        db.close()
+
+
+RUN_SECONDS: dict[tuple[int, int], float] = {}
+"""Seconds of one ``run`` over a fresh copy of ``portfolio(open_invoices, due)``, once measured."""
+
+_built: dict[tuple[int, int], pathlib.Path] = {}
+
+
+def portfolio(open_invoices: int, due: int) -> pathlib.Path:
+    """The database of :func:`build` for these sizes, built once per process; do not modify it."""
+    key = (open_invoices, due)
+    if key not in _built:
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="creditflow-bench-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / f"portfolio-{open_invoices}-{due}.db"
+        build(path, open_invoices=open_invoices, due=due)
+        _built[key] = path
+    return _built[key]
+
+
+def fresh_copy(open_invoices: int, due: int, path: pathlib.Path) -> pathlib.Path:
+    """A copy of :func:`portfolio` at *path* (a stale WAL beside it is removed first)."""
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)  # a stale WAL next to a fresh copy corrupts it
+    shutil.copyfile(portfolio(open_invoices, due), path)
+    return path

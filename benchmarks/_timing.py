@@ -19,7 +19,18 @@ def best_of(repeat: int, run: Callable[[], object]) -> float:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far, in MB."""
+    """This process's peak resident set size so far, in MB.
+
+    On Linux from ``VmHWM`` in ``/proc/self/status``: ``ru_maxrss`` would carry over the parent's
+    peak into a child started with fork and exec.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
