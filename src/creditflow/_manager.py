@@ -734,24 +734,19 @@ class CreditManager:
 
     def stop_invoice(self, invoice_number: str, *, reason: str) -> InvoiceStatus:
         """End dunning of an invoice for good (what is open stays open)."""
-        today = self.today()
-
-        def build(uow: UnitOfWork, case: Case) -> list[Event]:
-            self._require_open(case, "stop")
-            self._require_no_plan(case, "stop")
-            return [self._event(case, CaseStopped, today, 1, reason=reason)]
-
-        self._change(invoice_number, build)
-        return self.invoice_status(invoice_number)
+        return self._end(invoice_number, CaseStopped, reason, "stop")
 
     def write_off(self, invoice_number: str, *, reason: str) -> InvoiceStatus:
         """Give up on what is open of an invoice."""
+        return self._end(invoice_number, CaseWrittenOff, reason, "write off")
+
+    def _end(self, invoice_number: str, cls: type[Event], reason: str, verb: str) -> InvoiceStatus:
         today = self.today()
 
         def build(uow: UnitOfWork, case: Case) -> list[Event]:
-            self._require_open(case, "write off")
-            self._require_no_plan(case, "write off")
-            return [self._event(case, CaseWrittenOff, today, 1, reason=reason)]
+            self._require_open(case, verb)
+            self._require_no_plan(case, verb)
+            return [self._event(case, cls, today, 1, reason=reason)]
 
         self._change(invoice_number, build)
         return self.invoice_status(invoice_number)
