@@ -54,6 +54,8 @@ _BODY_TOP: Final = round(100 * _MM)
 _FLOW_BOTTOM: Final = round(_PAGE_HEIGHT - 30 * _MM)
 """Text flows to the next page below this line; the footer lives under it."""
 _FOOTER_RULE: Final = round(_PAGE_HEIGHT - 22 * _MM)
+_ROW_MAX: Final = _FLOW_BOTTOM - _TOP - 60
+"""The tallest table row kept on one page (a continuation page's heading takes the rest)."""
 
 # The window of a DL/C5/C6 window envelope with the letter folded in three (DIN 5008 form B, also
 # what Dutch, Belgian and French left-window envelopes take): 45 mm from the top, 85 mm wide, 20 mm
@@ -376,6 +378,8 @@ class _Canvas:
         self.pages: list[Any] = []
         self.top = _TOP
         self.on_new_page: Callable[[], None] | None = None
+        self.continuation: str | None = None
+        """A heading for every page after the first."""
         self.add_page()
 
     # -- measuring ---------------------------------------------------------------------------------
@@ -481,6 +485,10 @@ class _Canvas:
                 self.rule(round(5 * _MM), round(9 * _MM), mark, color=_RULE_COLOR)
         self.rule(_LEFT, _RIGHT, _FOOTER_RULE, color=_RULE_COLOR)
         self.lines(_LEFT, _FOOTER_RULE + 11, self._footer, _TINY_MUTED)
+        if len(self.pages) > 1 and self.continuation:
+            self.top += _BODY.leading
+            self.text(_LEFT, self.top, self.continuation, _Font(10, bold=True, color=self.primary))
+            self.top += 6
         if len(self.pages) > 1 and self.on_new_page is not None:
             self.on_new_page()
 
@@ -724,6 +732,7 @@ def _draw_invoice(
     heading = _Font(16, bold=True, color=canvas.primary)
     canvas.top = _BODY_TOP
     canvas.text(_LEFT, canvas.top, title, heading)
+    canvas.continuation = labels["continued"].format(title=title)
 
     facts = [
         (labels["invoice_date"], _date(invoice.issued_on, locale)),
@@ -747,14 +756,12 @@ def _draw_invoice(
     canvas.top = deepest + 6
 
     if invoice.lines:
-        _draw_lines(canvas, invoice, labels, locale, title)
+        _draw_lines(canvas, invoice, labels, locale)
     _draw_totals(canvas, invoice, labels, locale)
     _draw_payment(canvas, invoice, creditor, labels, locale)
 
 
-def _draw_lines(
-    canvas: _Canvas, invoice: Invoice, labels: dict[str, str], locale: str, title: str
-) -> None:
+def _draw_lines(canvas: _Canvas, invoice: Invoice, labels: dict[str, str], locale: str) -> None:
     discounts = any(line.discount for line in invoice.lines)
     header_font = _Font(8, bold=True, color=canvas.primary)
     pad = 6
@@ -772,9 +779,7 @@ def _draw_lines(
         )
         for index, key in enumerate(names)
     ]
-    description_width = _WIDTH - sum(c.width for c in columns)
-    header_font = _Font(8, bold=True, color=canvas.primary)
-    pad = 6
+    description_width = max(_WIDTH - sum(c.width for c in columns), 100)
 
     def header() -> None:
         canvas.ensure(header_font.leading + 2 * _TABLE.leading)
@@ -787,32 +792,34 @@ def _draw_lines(
         canvas.rule(_LEFT, _RIGHT, canvas.top + 4, color=canvas.primary, thickness=1)
         canvas.top += 4
 
-    def continued() -> None:
-        canvas.text(
-            _LEFT,
-            canvas.top + _BODY.leading,
-            labels["continued"].format(title=title),
-            _Font(10, bold=True, color=canvas.primary),
-        )
-        canvas.top += _BODY.leading + 6
-        header()
-
     canvas.top += 8
     header()
-    for line, cells in zip(invoice.lines, rows, strict=True):
-        described = canvas.wrap(line.description, description_width - pad, _TABLE)
-        height = len(described) * _TABLE.leading + pad
-        canvas.on_new_page = continued
-        canvas.ensure(height)
+    canvas.on_new_page = header
+    try:
+        for line, cells in zip(invoice.lines, rows, strict=True):
+            described = canvas.wrap(line.description, description_width - pad, _TABLE)
+            # A row that fits on a page is never split; a longer one (a description of many
+            # lines) continues on the next page, its figures on its first line.
+            height = len(described) * _TABLE.leading + pad
+            canvas.ensure(height if height <= _ROW_MAX else 4 * _TABLE.leading + pad)
+            first = True
+            while described:
+                room = max((_FLOW_BOTTOM - canvas.top - pad) // _TABLE.leading, 1)
+                part, described = described[:room], described[room:]
+                baseline = canvas.top + _TABLE.leading + 1
+                canvas.lines(_LEFT, baseline, part, _TABLE)
+                if first:
+                    right = _LEFT + description_width
+                    for col, cell in zip(columns, cells, strict=True):
+                        right += col.width
+                        canvas.text(right, baseline, cell, _TABLE, align="right")
+                    first = False
+                canvas.top += len(part) * _TABLE.leading + pad
+                if described:
+                    canvas.add_page()
+            canvas.rule(_LEFT, _RIGHT, canvas.top, color=_RULE_COLOR)
+    finally:
         canvas.on_new_page = None
-        baseline = canvas.top + _TABLE.leading + 1
-        canvas.lines(_LEFT, baseline, described, _TABLE)
-        right = _LEFT + description_width
-        for col, cell in zip(columns, cells, strict=True):
-            right += col.width
-            canvas.text(right, baseline, cell, _TABLE, align="right")
-        canvas.top += height
-        canvas.rule(_LEFT, _RIGHT, canvas.top, color=_RULE_COLOR)
 
 
 def _line_cells(line: InvoiceLine, locale: str, discounts: bool) -> list[str]:
