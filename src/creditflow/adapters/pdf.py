@@ -15,6 +15,7 @@ documents a process renders.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib.util
 import logging
@@ -358,7 +359,6 @@ class _Font:
 
 
 _BODY: Final = _Font(10)
-_SMALL: Final = _Font(8)
 _SMALL_MUTED: Final = _Font(8, color=_MUTED_COLOR)
 _TINY_MUTED: Final = _Font(7, color=_MUTED_COLOR)
 _TABLE: Final = _Font(9)
@@ -644,9 +644,9 @@ def _fit(canvas: _Canvas, text: str, width: int, font: _Font) -> str:
     return text.rstrip() + "..."
 
 
-def _postal_lines(name: str, debtor: Debtor, creditor: Creditor, locale: str) -> list[str]:
-    """The debtor's address for the window; the country only when it is abroad."""
-    lines = [name]
+def _postal_lines(debtor: Debtor, creditor: Creditor) -> list[str]:
+    """The debtor's address for the window; the country (in capitals) only when it is abroad."""
+    lines = [debtor.name]
     if debtor.address is not None:
         lines += debtor.address.lines()
         if debtor.address.country != creditor.country:
@@ -696,7 +696,7 @@ def _percent(value: Decimal, locale: str) -> str:
     return str(format_percent(value / 100, locale=babel_locale(locale), decimal_quantization=False))
 
 
-def _date(value: Any, locale: str) -> str:
+def _date(value: dt.date, locale: str) -> str:
     from babel.dates import format_date
 
     from .._locale import babel_locale
@@ -706,9 +706,10 @@ def _date(value: Any, locale: str) -> str:
 
 @frozen
 class _Column:
+    """A right-aligned figure column of the lines table."""
+
     label: str
     width: int
-    align: str = "right"
 
 
 def _draw_invoice(
@@ -726,7 +727,7 @@ def _draw_invoice(
         canvas,
         creditor,
         details=_creditor_details(creditor, labels, locale),
-        recipient=_postal_lines(debtor.name, debtor, creditor, locale),
+        recipient=_postal_lines(debtor, creditor),
         window=window,
     )
     heading = _Font(16, bold=True, color=canvas.primary)
@@ -748,10 +749,10 @@ def _draw_invoice(
     deepest = canvas.top
     for index, (label, value) in enumerate(facts):
         x = _LEFT + index * column
-        canvas.text(x, canvas.top, label, _SMALL_MUTED)
-        bottom = canvas.lines(
-            x, canvas.top + _TABLE.leading, canvas.wrap(value, column - 8, _TABLE), _TABLE
+        below_label = canvas.lines(
+            x, canvas.top, canvas.wrap(label, column - 8, _SMALL_MUTED), _SMALL_MUTED
         )
+        bottom = canvas.lines(x, below_label + 1, canvas.wrap(value, column - 8, _TABLE), _TABLE)
         deepest = max(deepest, bottom)
     canvas.top = deepest + 6
 
