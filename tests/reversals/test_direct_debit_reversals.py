@@ -104,7 +104,6 @@ class TestReCollection:
         assert isinstance(scheduled, ev.ReCollectionScheduled)
         assert scheduled.collect_on == dt.date(2026, 4, 27)  # the 25th is a Saturday
 
-
     def test_re_collection_goes_through_a_sqlite_store(self, tmp_path) -> None:
         """The re-collection's outbox entry is stored by SQLite and submitted D-1."""
         from creditflow.adapters.sqlite import SqliteStore

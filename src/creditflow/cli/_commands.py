@@ -18,7 +18,16 @@ from rich.table import Table
 from .._manager import CreditManager
 from .._money import Money
 from ..errors import CreditflowError, NotFoundError
-from ..events import FeeCharged, MessageSent, PaymentReceived
+from ..events import (
+    DirectDebitReversed,
+    FeeCharged,
+    MessageSent,
+    PaymentPlanAgreed,
+    PaymentPlanCompleted,
+    PaymentPlanDefaulted,
+    PaymentReceived,
+    ReCollectionSubmitted,
+)
 from ..ports import Store
 from ._demo import (
     START,
@@ -173,10 +182,22 @@ def demo(obj: dict[str, Any], out: str, debtors: int, days: int, seed: int) -> N
         _summary(settings, manager)
 
 
+_REASONS = {
+    "AM04": "insufficient funds",
+    "MD06": "refunded",
+    "AC04": "account closed",
+    "MS02": "refused by the debtor",
+}
+
+
 def _summary(settings: DemoSettings, manager: CreditManager) -> None:
     portfolio = generate(settings)
     statuses: Counter[str] = Counter()
     channels: Counter[str] = Counter()
+    reversals: Counter[str] = Counter()
+    plans: dict[str, set[str]] = {"agreed": set(), "completed": set(), "defaulted": set()}
+    submitted: set[str] = set()
+    recollected: set[str] = set()
     invoiced = collected = fees = Money.zero("EUR")
     for invoice in portfolio.invoices:
         try:
@@ -185,13 +206,27 @@ def _summary(settings: DemoSettings, manager: CreditManager) -> None:
             continue  # issued after the last simulated day
         statuses[status.status.value] += 1
         invoiced += status.original_amount
+        collected += status.paid_amount  # net of reversed direct debits
+        references: set[str] = set()
         for event in status.history:
             if isinstance(event, PaymentReceived):
-                collected += event.payment.amount
+                if event.payment.reference in references:
+                    recollected.add(event.payment.reference)
             elif isinstance(event, FeeCharged):
                 fees += event.amount
             elif isinstance(event, MessageSent):
                 channels[str(event.channel)] += 1
+            elif isinstance(event, DirectDebitReversed):
+                reversals[event.reason_code or "none"] += 1
+            elif isinstance(event, ReCollectionSubmitted):
+                references.add(event.collection_reference)
+                submitted.add(event.collection_reference)
+            elif isinstance(event, PaymentPlanAgreed):
+                plans["agreed"].add(event.plan.reference)
+            elif isinstance(event, PaymentPlanCompleted):
+                plans["completed"].add(event.plan_reference)
+            elif isinstance(event, PaymentPlanDefaulted):
+                plans["defaulted"].add(event.plan_reference)
     table = Table(
         title=f"creditflow demo: {settings.debtors} debtors, {settings.days} days, seed {settings.seed}"
     )
@@ -204,6 +239,12 @@ def _summary(settings: DemoSettings, manager: CreditManager) -> None:
     table.add_row("collection costs charged", fees.round().format("en"))
     for channel in sorted(channels):
         table.add_row(f"messages by {channel}", str(channels[channel]))
+    table.add_row("direct debits reversed", str(sum(reversals.values())))
+    for code in sorted(reversals):
+        table.add_row(f"  {code} ({_REASONS.get(code, 'other')})", str(reversals[code]))
+    table.add_row("re-collections submitted / paid", f"{len(submitted)} / {len(recollected)}")
+    for outcome in ("agreed", "completed", "defaulted"):
+        table.add_row(f"payment plans {outcome}", str(len(plans[outcome])))
     for status_name in sorted(statuses):
         table.add_row(f"cases {status_name}", str(statuses[status_name]))
     stdout.print(table)
@@ -280,6 +321,12 @@ def status(obj: dict[str, Any], invoice: str, db: pathlib.Path, app: str | None)
             f"{current.last_step or '-'}; next: {current.next_step or '-'} on "
             f"{current.next_action_on or '-'}"
         )
+        if current.payment_plan is not None:
+            stdout.print(f"payment plan {current.payment_plan} (active)")
+        if current.direct_debit_excluded:
+            stdout.print("direct debit: stopped for this invoice (links deny it)")
+        if current.mandate_flag is not None:
+            stdout.print(f"mandate flagged: {current.mandate_flag}")
         history = Table(title="history")
         for column in ("#", "date", "event"):
             history.add_column(column)
