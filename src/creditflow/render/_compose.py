@@ -291,6 +291,7 @@ class Templates:
         overrides: Mapping[str, str] | None = None,
         *,
         loader: BaseLoader | None = None,
+        auto_reload: bool = False,
     ) -> None:
         from jinja2 import ChoiceLoader, DictLoader
 
@@ -303,14 +304,23 @@ class Templates:
             None if not sources else sources[0] if len(sources) == 1 else ChoiceLoader(sources)
         )
         self._environments: dict[tuple[str, str, bool], Environment] = {}
+        self._resolved: dict[tuple[int, tuple[str, ...], TemplatePart], str] = {}
         self._lock = threading.Lock()
+        self.auto_reload = auto_reload
+        """Check template files for changes at every render (a template editor wants this)."""
 
     @classmethod
-    def from_directory(cls, path: str | os.PathLike[str]) -> Templates:
-        """Templates overridden by the files under *path* (``<locale>/<name>``, ``<creditor>/<locale>/<name>``)."""
+    def from_directory(
+        cls, path: str | os.PathLike[str], *, auto_reload: bool = False
+    ) -> Templates:
+        """Templates overridden by the files under *path* (``<locale>/<name>``, ``<creditor>/<locale>/<name>``).
+
+        With *auto_reload*, edited files are picked up without a restart (at the cost of a file
+        check at every render).
+        """
         from jinja2 import FileSystemLoader
 
-        return cls(loader=FileSystemLoader(os.fspath(path)))
+        return cls(loader=FileSystemLoader(os.fspath(path)), auto_reload=auto_reload)
 
     # -- environments ----------------------------------------------------------------------------
 
@@ -321,13 +331,17 @@ class Templates:
             env = self._environments.get(cache_key)
             if env is None:
                 env = self._new_environment(
-                    _chain_loader(self._user, creditor_key, locale), autoescape=autoescape
+                    _chain_loader(self._user, creditor_key, locale),
+                    autoescape=autoescape,
+                    auto_reload=self.auto_reload,
                 )
                 self._environments[cache_key] = env
             return env
 
     @staticmethod
-    def _new_environment(loader: BaseLoader, *, autoescape: bool) -> Environment:
+    def _new_environment(
+        loader: BaseLoader, *, autoescape: bool, auto_reload: bool = False
+    ) -> Environment:
         from jinja2 import StrictUndefined
         from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -340,7 +354,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
-            auto_reload=True,  # edited template files are picked up without a restart
+            auto_reload=auto_reload,
         )
         env.filters.update(FILTERS)
         return env
@@ -379,19 +393,34 @@ class Templates:
     def _load(self, env: Environment, names: Sequence[str], part: TemplatePart) -> Template:
         from jinja2 import TemplateNotFound
 
+        # Which candidate exists is remembered per environment: looking up the ones that do not
+        # costs an exception and a search through the whole loader chain at every render.
+        memo = (id(env), tuple(names), part)
+        known = None if self.auto_reload else self._resolved.get(memo)
+        if known is not None:
+            return env.get_template(known)
         tried: list[str] = []
         for name in names:
             for candidate in (f"{name}.{part.value}.j2", f"{name}.j2"):
                 try:
-                    return env.get_template(candidate)
+                    template = env.get_template(candidate)
                 except TemplateNotFound as exc:
                     if exc.name != candidate:
                         raise  # the template exists, but one it includes does not
                     tried.append(candidate)
+                    continue
+                self._resolved[memo] = candidate
+                return template
         raise TemplateError(f"no template found for {part.value}; tried {', '.join(tried)}")
 
-    def render_part(self, request: ComposeRequest, part: TemplatePart) -> str:
-        """Render one part of *request*'s message.
+    def render_part(
+        self,
+        request: ComposeRequest,
+        part: TemplatePart,
+        *,
+        context: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Render one part of *request*'s message (*context*: :meth:`context`, if already built).
 
         Raises:
             TemplateError: the template is missing, broken, or uses what it may not (with the
@@ -405,9 +434,8 @@ class Templates:
         try:
             template = self._load(env, names, part)
             template_name = template.name
-            output = template.render(
-                {**self.context(request), LAYOUT_VARIABLE: f"_{part.value}.j2"}
-            )
+            variables = self.context(request) if context is None else context
+            output = template.render({**variables, LAYOUT_VARIABLE: f"_{part.value}.j2"})
         except Exception as exc:
             raise _template_error(exc, template_name) from exc
         if part is TemplatePart.HTML:
@@ -423,7 +451,8 @@ class Templates:
             TemplateError: a template cannot be rendered (named, with the line).
         """
         parts = parts_for(request.channel)
-        rendered = {part: self.render_part(request, part) for part in parts}
+        context = self.context(request)
+        rendered = {part: self.render_part(request, part, context=context) for part in parts}
         body = next(p for p in parts if p is not TemplatePart.SUBJECT and p.is_body)
         return ComposedMessage(
             subject=rendered[TemplatePart.SUBJECT],
