@@ -41,7 +41,7 @@ def _cells(line: str, starts: list[int]) -> list[str]:
 
 
 def _tables(text: str) -> str:
-    """reST simple tables (a header between the first two ``===`` borders) as Markdown tables."""
+    """Turn reST simple tables (a header between the first two ``===`` borders) into Markdown."""
     lines = text.split("\n")
     out: list[str] = []
     index = 0

@@ -310,3 +310,28 @@ def test_demo_interrupted_while_a_re_collection_is_out_continues_identically(
     assert message_files(again) == message_files(out)
     table = resumed[resumed.index("creditflow demo:") :].replace(str(again), "OUT")
     assert table == printed[printed.index("creditflow demo:") :].replace(str(out), "OUT")
+
+
+def test_app_module_is_found_in_the_current_folder(
+    finished: pathlib.Path,
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--app module:function`` imports the host's module from the folder the command runs in."""
+    (tmp_path / "host_app_for_cli.py").write_text(
+        "from creditflow.cli._demo import build_manager, load_settings, START\n"
+        "from creditflow.testing import SettableClock\n"
+        "import pathlib\n"
+        "def make_manager(store):\n"
+        f"    settings = load_settings(pathlib.Path({str(finished)!r}))\n"
+        "    return build_manager(settings, store, SettableClock(START))[0]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    monkeypatch.delitem(sys.modules, "host_app_for_cli", raising=False)
+    db = str(finished / "creditflow.db")
+    assert (
+        main(["status", "2026-00001-1", "--db", db, "--app", "host_app_for_cli:make_manager"]) == 0
+    )
+    assert "history" in capsys.readouterr().out

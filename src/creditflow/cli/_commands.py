@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import os
 import pathlib
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
@@ -73,6 +75,10 @@ def _manager(db: pathlib.Path, app: str | None, now: dt.datetime | None) -> Cred
     store = _open_store(db)
     if app is not None:
         module_name, _, attribute = app.partition(":")
+        # As Python itself does for ``python -m``: the host's module is found in the current
+        # folder (the console script's own folder is on the path instead).
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
         try:
             factory: Callable[[Store], CreditManager] = getattr(
                 importlib.import_module(module_name), attribute or "make_manager"
