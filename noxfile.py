@@ -40,7 +40,12 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the documentation website into ``site/``, with warnings as errors."""
     session.install(
-        "-e", ".[all]", "mkdocs>=1.6", "mkdocs-material>=9", "mkdocstrings[python]>=0.25"
+        "-e",
+        ".[all]",
+        "mkdocs>=1.6",
+        "mkdocs-material>=9",
+        "mkdocstrings[python]>=0.25",
+        "ruff>=0.6",  # mkdocstrings formats the signatures with it
     )
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
 
