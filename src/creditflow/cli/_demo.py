@@ -42,7 +42,12 @@ from ..engine import (
 )
 from ..engine._plan import PlanOutcome
 from ..errors import CreditflowError, NotFoundError, ValidationError
-from ..events import DirectDebitReversed, PaymentReceived, ReCollectionSubmitted
+from ..events import (
+    DirectDebitReversed,
+    PaymentReceived,
+    ReCollectionScheduled,
+    ReCollectionSubmitted,
+)
 from ..ports import CollectionRequest, Store
 from ..rules import StatutoryFee, StatutoryInterest
 from ..testing import FakeAgency, FakePaymentLinks, SettableClock, TextRenderer
@@ -597,16 +602,18 @@ class DemoCollector:
             self.collections[request.idempotency_key] = (request, reference)
         return self.collections[request.idempotency_key][1]
 
-    def remember(self, event: ReCollectionSubmitted) -> None:
+    def remember(
+        self, event: ReCollectionSubmitted, *, debtor_code: str, original_payment_reference: str
+    ) -> None:
         """Know a re-collection submitted before the demo was interrupted."""
         request = CollectionRequest(
             idempotency_key=event.idempotency_key,
             creditor=event.creditor,
             invoice_number=event.invoice_number,
-            debtor_code="",
+            debtor_code=debtor_code,
             amount=event.amount,
             collect_on=event.collect_on,
-            original_payment_reference="",
+            original_payment_reference=original_payment_reference,
         )
         self.collections.setdefault(event.idempotency_key, (request, event.collection_reference))
 
@@ -801,9 +808,17 @@ def _restore_collections(
     for reversal in portfolio.reversals:
         if not _registered(manager, reversal.invoice_number):
             continue
-        for event in manager.history(reversal.invoice_number):
-            if isinstance(event, ReCollectionSubmitted):
-                collector.remember(event)
+        status = manager.invoice_status(reversal.invoice_number)
+        originals: dict[str, str] = {}
+        for event in status.history:
+            if isinstance(event, ReCollectionScheduled):
+                originals[event.idempotency_key] = event.original_payment_reference
+            elif isinstance(event, ReCollectionSubmitted):
+                collector.remember(
+                    event,
+                    debtor_code=status.debtor_code,
+                    original_payment_reference=originals.get(event.idempotency_key, ""),
+                )
 
 
 def _follow_plan(manager: CreditManager, planned: PlannedPlan, today: dt.date) -> None:
