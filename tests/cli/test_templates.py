@@ -120,6 +120,16 @@ class TestCheck:
         assert "has no attribute 'foo'" in out
         assert f"{tmp_path / 'nl' / 'reminder.j2'}: ok" in out
 
+    def test_a_partial_the_built_in_layouts_cannot_use(
+        self, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """An empty ``_phrases.j2`` is blamed, naming the built-in layout that needs its macros."""
+        phrases = write(tmp_path, "nl/_phrases.j2", "{# nothing yet #}\n")
+        code, out, _ = check(tmp_path, capsys)
+        assert code == 3
+        assert f"{phrases}: the built-in template en/_html.j2 fails with it" in out
+        assert "no attribute 'greeting'" in out
+
     def test_sandbox_refusals_are_problems(
         self, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import pathlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 import attrs
@@ -44,6 +44,7 @@ from ..engine._plan import PlanOutcome
 from ..errors import CreditflowError, NotFoundError, ValidationError
 from ..events import (
     DirectDebitReversed,
+    Event,
     PaymentReceived,
     ReCollectionScheduled,
     ReCollectionSubmitted,
@@ -725,10 +726,9 @@ def run_demo(
     return manager
 
 
-def _paid_before(status_history: tuple[object, ...], reference: str) -> bool:
-    return any(
-        isinstance(e, PaymentReceived) and e.payment.reference == reference for e in status_history
-    )
+def _paid_before(history: Iterable[Event], reference: str) -> bool:
+    """Whether *history* has a payment with *reference* (recorded before an interruption)."""
+    return any(isinstance(e, PaymentReceived) and e.payment.reference == reference for e in history)
 
 
 def _pay(manager: CreditManager, planned: PlannedPayment, today: dt.date) -> None:
