@@ -214,10 +214,37 @@ def _problem_line(exc: BaseException) -> int | None:
     return None
 
 
+def _failing_file(exc: BaseException) -> str | None:
+    """The file of the template in which *exc* happened, when Jinja knows it."""
+    filename = getattr(exc, "filename", None)
+    if isinstance(filename, str):
+        return filename
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if not frame.filename.endswith(".py"):
+            return frame.filename
+    return None
+
+
+def _elsewhere(exc: BaseException, name: str | None) -> str | None:
+    """The file *exc* happened in, if it is another template than *name* (a layout, an include).
+
+    Templates from strings and mappings have no file (Jinja calls them ``<template>``): for them
+    nothing can be told apart and None is returned.
+    """
+    filename = _failing_file(exc)
+    if filename is None or filename.startswith("<"):
+        return None
+    if name is not None and filename.replace(os.sep, "/").endswith(f"/{name}"):
+        return None
+    return filename
+
+
 def _template_error(exc: BaseException, name: str | None) -> TemplateError:
     from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
+    # A problem in a layout or an included template is reported there, not in the one rendered.
+    name = _elsewhere(exc, name) or name
     if isinstance(exc, TemplateError):
         lineno = exc.lineno if exc.lineno is not None else _problem_line(exc)
         where = f" (line {lineno})" if lineno else ""
@@ -459,6 +486,9 @@ class Templates:
 
         Raises:
             TemplateError: with ``lineno`` of the first problem and ``problems`` listing all.
+                When rendering fails in another template (a layout or an included template
+                of the set, loaded from a file), ``template_name`` is that file and ``lineno``
+                its line; otherwise ``template_name`` is None: the problem is in *source*.
         """
         from jinja2 import TemplateSyntaxError, meta, nodes
 
@@ -488,12 +518,14 @@ class Templates:
                             f"add {{{{ {name} }}}} to the template",
                         )
                     )
+        failed_in: str | None = None
         if not problems:
             for check_part in (part,) if part is not None else _block_parts(tree):
                 try:
                     self.preview(source, kind=kind, part=check_part, locale=locale, request=request)
                 except TemplateError as exc:
                     problems.append((exc.lineno, str(exc)))
+                    failed_in = exc.template_name
                     break
         if problems:
             problems.sort(key=lambda p: p[0] or 0)
@@ -501,6 +533,7 @@ class Templates:
             raise TemplateError(
                 f"the template is not valid: {message}",
                 lineno=problems[0][0],
+                template_name=failed_in,
                 problems=tuple(problems),
             )
 
