@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import importlib.util
 import os
 import pathlib
 import sys
@@ -257,7 +258,8 @@ def _summary(settings: DemoSettings, manager: CreditManager) -> None:
         table.add_row(f"cases {status_name}", str(statuses[status_name]))
     stdout.print(table)
     stdout.print(
-        f"Messages: {settings.folder / 'messages'} (e-mails as .eml, SMS and letters as text)."
+        f"Messages: {settings.folder / 'messages'} (e-mails as .eml, SMS as text, letters as "
+        f"{'PDF' if importlib.util.find_spec('borb') else 'text; PDF with the pdf extra'})."
     )
     stdout.print(
         f"Database: {settings.database}  (try: creditflow status "

@@ -14,6 +14,7 @@ continues where it stopped; every message is still written once.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import pathlib
 import random
@@ -49,7 +50,7 @@ from ..events import (
     ReCollectionScheduled,
     ReCollectionSubmitted,
 )
-from ..ports import CollectionRequest, Store
+from ..ports import CollectionRequest, DocumentRenderer, Store
 from ..rules import StatutoryFee, StatutoryInterest
 from ..testing import FakeAgency, FakePaymentLinks, SettableClock, TextRenderer
 from ._files import FolderChannel
@@ -656,8 +657,13 @@ def build_manager(
     return manager, agency
 
 
-def _letter_renderer() -> TextRenderer:
-    return TextRenderer()
+def _letter_renderer() -> DocumentRenderer:
+    """PDF letters when the ``pdf`` extra is installed, text letters otherwise."""
+    if importlib.util.find_spec("borb") is None:
+        return TextRenderer()
+    from ..adapters.pdf import PdfRenderer
+
+    return PdfRenderer()
 
 
 def days(settings: DemoSettings) -> Iterator[dt.datetime]:
