@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import creditflow as cf
 from creditflow.testing import SettableClock
@@ -121,7 +122,7 @@ def pay(
 class World:
     """A manager wired to fresh fakes (for Hypothesis tests, which cannot use function fixtures)."""
 
-    def __init__(self, *, with_collector: bool = True) -> None:
+    def __init__(self, *, with_collector: bool = True, store: Any = None) -> None:
         from creditflow.testing import (
             FakeAgency,
             FakePaymentLinks,
@@ -145,7 +146,7 @@ class World:
                     street="Keizersgracht 1", postal_code="1015 CJ", city="Amsterdam", country="NL"
                 ),
             ),
-            store=InMemoryStore(),
+            store=InMemoryStore() if store is None else store,
             channels={cf.Channel.EMAIL: self.email},
             payment_links=self.links,
             collector=self.collector if with_collector else None,

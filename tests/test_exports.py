@@ -44,3 +44,15 @@ def test_importing_creditflow_keeps_heavy_dependencies_lazy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_submodules_named_in_the_design_are_reachable_from_the_package() -> None:
+    """``cf.rules.nl``, ``cf.testing`` and friends work after a plain ``import creditflow``."""
+    code = (
+        "import creditflow as cf; cf.rules.nl.collection_costs; cf.testing.InMemoryStore; "
+        "cf.serialization.dumps; cf.adapters.load_channel; print('ok')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "ok"

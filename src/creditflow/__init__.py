@@ -52,10 +52,17 @@ from .engine import (
 )
 from .engine._plan import PlanOutcome
 
+_LAZY_MODULES = frozenset({"adapters", "rules", "serialization", "testing"})
 
-def __getattr__(name: str) -> str:
-    # ``__version__`` is read from the installed metadata on first use: importlib.metadata is slow
-    # to import, and most programs never ask for it.
+
+def __getattr__(name: str) -> object:
+    # Submodules that ``import creditflow`` does not load (``cf.rules.nl``, ``cf.testing``) are
+    # imported on first use, and ``__version__`` is read from the installed metadata then too:
+    # importlib.metadata is slow to import, and most programs never ask for it.
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 

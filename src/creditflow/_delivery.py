@@ -182,7 +182,7 @@ def deliver_messages(
                 },
             )
         )
-        manager._finish(member.entry, specs, now)
+        manager._finish(member.entry, specs, now, case=member.case)
         stats.messages_sent += 1
 
 

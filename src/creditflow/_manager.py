@@ -734,24 +734,19 @@ class CreditManager:
 
     def stop_invoice(self, invoice_number: str, *, reason: str) -> InvoiceStatus:
         """End dunning of an invoice for good (what is open stays open)."""
-        today = self.today()
-
-        def build(uow: UnitOfWork, case: Case) -> list[Event]:
-            self._require_open(case, "stop")
-            self._require_no_plan(case, "stop")
-            return [self._event(case, CaseStopped, today, 1, reason=reason)]
-
-        self._change(invoice_number, build)
-        return self.invoice_status(invoice_number)
+        return self._end(invoice_number, CaseStopped, reason, "stop")
 
     def write_off(self, invoice_number: str, *, reason: str) -> InvoiceStatus:
         """Give up on what is open of an invoice."""
+        return self._end(invoice_number, CaseWrittenOff, reason, "write off")
+
+    def _end(self, invoice_number: str, cls: type[Event], reason: str, verb: str) -> InvoiceStatus:
         today = self.today()
 
         def build(uow: UnitOfWork, case: Case) -> list[Event]:
-            self._require_open(case, "write off")
-            self._require_no_plan(case, "write off")
-            return [self._event(case, CaseWrittenOff, today, 1, reason=reason)]
+            self._require_open(case, verb)
+            self._require_no_plan(case, verb)
+            return [self._event(case, cls, today, 1, reason=reason)]
 
         self._change(invoice_number, build)
         return self.invoice_status(invoice_number)
@@ -1711,7 +1706,7 @@ class CreditManager:
                     )
                     uow.commit()
                     return
-                self._append(uow, case, decision.events)
+                after = self._append(uow, case, decision.events)
                 published = list(decision.events)
                 defaulted = next(
                     (e for e in decision.events if isinstance(e, PaymentPlanDefaulted)), None
@@ -1740,6 +1735,9 @@ class CreditManager:
             stats.events_recorded += len(published)
             stats.effects_queued += len(decision.effects)
             self._publish(published)
+            upcoming = next_action_on(after, schema, self.calendar)
+            if upcoming is None or upcoming > today:
+                return  # the fixed point for today: no need to decide again
 
     def _available_at(self, effect: Effect, debtor: Debtor, now: dt.datetime) -> dt.datetime:
         if (
@@ -1803,25 +1801,39 @@ class CreditManager:
         attempts: int | None = None,
         channel_index: int | None = None,
         error: str | None = None,
+        case: Case | None = None,
     ) -> list[Event]:
-        """Record a delivery's outcome: its events and the entry's new state, in one unit of work."""
-        with self._uow() as uow:
-            case = self._case(uow, entry.effect.invoice_number)
-            today = self.today(now)
-            events = self._numbered(case, today, *specs)
-            self._append(uow, case, events)
-            uow.outbox.update(
-                self.creditor.key,
-                attrs.evolve(
-                    entry,
-                    done=done,
-                    available_at=retry_at if retry_at is not None else entry.available_at,
-                    attempts=entry.attempts if attempts is None else attempts,
-                    channel_index=entry.channel_index if channel_index is None else channel_index,
-                    last_error=error if error is not None else entry.last_error,
-                ),
-            )
-            uow.commit()
+        """Record a delivery's outcome: its events and the entry's new state, in one unit of work.
+
+        *case* is the case as the delivery loaded it: it saves loading it again, and when another
+        writer changed it meanwhile the store refuses the stale version and the outcome is
+        recorded on the current one instead.
+        """
+        updated = attrs.evolve(
+            entry,
+            done=done,
+            available_at=retry_at if retry_at is not None else entry.available_at,
+            attempts=entry.attempts if attempts is None else attempts,
+            channel_index=entry.channel_index if channel_index is None else channel_index,
+            last_error=error if error is not None else entry.last_error,
+        )
+        today = self.today(now)
+        while True:
+            try:
+                with self._uow() as uow:
+                    current = (
+                        case if case is not None else self._case(uow, entry.effect.invoice_number)
+                    )
+                    events = self._numbered(current, today, *specs)
+                    self._append(uow, current, events)
+                    uow.outbox.update(self.creditor.key, updated)
+                    uow.commit()
+            except ConcurrencyError:
+                if case is None:
+                    raise
+                case = None  # stale: record the outcome on the case as it is now
+                continue
+            break
         self._publish(events)
         return events
 

@@ -8,7 +8,8 @@ import operator
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, SupportsIndex, overload
+from functools import lru_cache
+from typing import Any, Final, SupportsIndex, overload
 
 from ._currencies import CURRENCY_EXPONENTS
 from .errors import CurrencyMismatchError, ValidationError
@@ -345,25 +346,26 @@ class Money:
         raises instead of being rounded silently.
         """
         self._require_rounded("format")
-        from babel.numbers import format_currency
-
         from ._locale import babel_locale
 
-        digits = self.exponent
-        pattern_digits = "." + "0" * digits if digits else ""
         parsed = babel_locale(locale)
-        pattern = parsed.currency_formats["standard"].pattern.split(";")[0]
-        number_part = "#,##0" + pattern_digits
-        for candidate in ("#,##0.00", "#,##,##0.00", "#,##0.###", "#,##0"):
-            if candidate in pattern:
-                pattern = pattern.replace(candidate, number_part, 1)
-                break
+        pattern = _currency_pattern(locale, self.exponent)
         return str(
-            format_currency(
-                self._amount,
-                self._currency,
-                format=pattern,
-                locale=parsed,
-                currency_digits=False,
-            )
+            pattern.apply(self._amount, parsed, currency=self._currency, currency_digits=False)
         )
+
+
+@lru_cache(maxsize=512)
+def _currency_pattern(locale: str, digits: int) -> Any:
+    """The locale's standard currency pattern with exactly *digits* decimals (parsed once)."""
+    from babel.numbers import parse_pattern
+
+    from ._locale import babel_locale
+
+    pattern = babel_locale(locale).currency_formats["standard"].pattern.split(";")[0]
+    number_part = "#,##0" + ("." + "0" * digits if digits else "")
+    for candidate in ("#,##0.00", "#,##,##0.00", "#,##0.###", "#,##0"):
+        if candidate in pattern:
+            pattern = pattern.replace(candidate, number_part, 1)
+            break
+    return parse_pattern(pattern)

@@ -9,7 +9,6 @@ agree and end plans.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import enum
 from typing import Any
@@ -38,9 +37,10 @@ def add_months(anchor: dt.date, months: int) -> dt.date:
     ``add_months(date(2026, 1, 31), 1)`` is 28 February 2026; ``add_months(date(2026, 1, 31), 2)``
     is 31 March (always counted from the anchor, never chained).
     """
-    index = anchor.month - 1 + months
-    year, month = anchor.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(anchor.day, calendar.monthrange(year, month)[1]))
+    import pendulum  # calendar arithmetic that clamps to month ends, as the law counts months
+
+    moved = pendulum.Date(anchor.year, anchor.month, anchor.day).add(months=months)
+    return dt.date(moved.year, moved.month, moved.day)
 
 
 class PlanInterval(enum.Enum):

@@ -35,7 +35,13 @@ from cattrs.strategies import configure_tagged_union
 from ._fees import FeeRule, FixedFee, FixedRateInterest, InterestRule, PercentageFee
 from ._money import Money
 from ._parties import Channel
-from .engine._effects import DeliverMessage, Effect, RequestHandover, RequestSubscriptionStop
+from .engine._effects import (
+    CollectDirectDebit,
+    DeliverMessage,
+    Effect,
+    RequestHandover,
+    RequestSubscriptionStop,
+)
 from .engine._schema import (
     ChargeFee,
     HandOver,
@@ -64,7 +70,8 @@ FORMAT_VERSION: Final = 1
 T = TypeVar("T")
 
 _EFFECTS: Final[dict[str, type[Effect]]] = {
-    cls.__name__: cls for cls in (DeliverMessage, RequestHandover, RequestSubscriptionStop)
+    cls.__name__: cls
+    for cls in (CollectDirectDebit, DeliverMessage, RequestHandover, RequestSubscriptionStop)
 }
 _RULES: dict[str, type[Any]] = {}
 _RULE_TAGS: dict[type[Any], str] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import creditflow as cf
 from creditflow import MessageKind
 from creditflow.errors import TemplateError, ValidationError
 from creditflow.render import TemplatePart, Templates
@@ -156,4 +157,33 @@ def test_sandbox_error_in_a_user_template_names_its_line() -> None:
     templates = Templates({"en/reminder.subject.j2": "Hi\n{{ ''.__class__ }}"})
     with pytest.raises(TemplateError, match=r"reminder\.subject\.j2") as caught:
         templates.compose(sample_request(MessageKind.REMINDER))
+    assert caught.value.lineno == 2
+
+
+def test_a_problem_in_a_layout_file_is_reported_in_the_layout(tmp_path) -> None:
+    """Validating a kind template names the user's layout file and line where rendering failed."""
+    from creditflow.render import sample_request
+
+    (tmp_path / "en").mkdir()
+    layout = tmp_path / "en" / "_sms.j2"
+    layout.write_text("{% block sms %}{% endblock %}\n{{ creditor.foo }}\n")
+    templates = Templates.from_directory(tmp_path)
+    source = "{% extends layout %}{% block sms %}Pay {{ open_amount|money }}{% endblock %}"
+    with pytest.raises(TemplateError) as caught:
+        templates.validate(source, kind=MessageKind.REMINDER)
+    assert caught.value.template_name == str(layout)
+    assert caught.value.lineno == 2
+    with pytest.raises(TemplateError, match="_sms.j2, line 2") as composed:
+        templates.compose(sample_request(MessageKind.REMINDER, channel=cf.Channel.SMS))
+    assert composed.value.template_name == str(layout)
+
+
+def test_a_problem_in_the_template_itself_names_no_other_file(tmp_path) -> None:
+    """``template_name`` stays None when the source being validated is to blame."""
+    templates = Templates.from_directory(tmp_path)
+    with pytest.raises(TemplateError) as caught:
+        templates.validate(
+            "Hi\n{{ debtor.nickname }}", kind=MessageKind.REMINDER, part=TemplatePart.TEXT
+        )
+    assert caught.value.template_name is None
     assert caught.value.lineno == 2

@@ -259,8 +259,20 @@ def test_templates_are_a_message_composer() -> None:
     assert isinstance(Templates(), MessageComposer)
 
 
-def test_edited_template_file_is_picked_up(tmp_path: pathlib.Path) -> None:
-    """A template file changed on disk is used at the next message, without a restart."""
+def test_edited_template_file_is_picked_up_with_auto_reload(tmp_path: pathlib.Path) -> None:
+    """With auto_reload, a template file changed on disk is used at the next message."""
+    (tmp_path / "en").mkdir()
+    path = tmp_path / "en" / "reminder.subject.j2"
+    path.write_text("first", encoding="utf-8")
+    templates = Templates.from_directory(tmp_path, auto_reload=True)
+    assert templates.compose(sample_request(MessageKind.REMINDER)).subject == "first"
+    path.write_text("second", encoding="utf-8")
+    os.utime(path, (path.stat().st_atime + 5, path.stat().st_mtime + 5))
+    assert templates.compose(sample_request(MessageKind.REMINDER)).subject == "second"
+
+
+def test_without_auto_reload_templates_are_read_once(tmp_path: pathlib.Path) -> None:
+    """By default a template is loaded once: later edits need a new Templates (a restart)."""
     (tmp_path / "en").mkdir()
     path = tmp_path / "en" / "reminder.subject.j2"
     path.write_text("first", encoding="utf-8")
@@ -268,4 +280,8 @@ def test_edited_template_file_is_picked_up(tmp_path: pathlib.Path) -> None:
     assert templates.compose(sample_request(MessageKind.REMINDER)).subject == "first"
     path.write_text("second", encoding="utf-8")
     os.utime(path, (path.stat().st_atime + 5, path.stat().st_mtime + 5))
-    assert templates.compose(sample_request(MessageKind.REMINDER)).subject == "second"
+    assert templates.compose(sample_request(MessageKind.REMINDER)).subject == "first"
+    assert (
+        Templates.from_directory(tmp_path).compose(sample_request(MessageKind.REMINDER)).subject
+        == "second"
+    )

@@ -104,6 +104,20 @@ class TestReCollection:
         assert isinstance(scheduled, ev.ReCollectionScheduled)
         assert scheduled.collect_on == dt.date(2026, 4, 27)  # the 25th is a Saturday
 
+    def test_re_collection_goes_through_a_sqlite_store(self, tmp_path) -> None:
+        """The re-collection's outbox entry is stored by SQLite and submitted D-1."""
+        from creditflow.adapters.sqlite import SqliteStore
+
+        world = World(store=SqliteStore(tmp_path / "credit.db"))
+        setup(world.manager, ("INV-1", "121.00"))
+        pay(world.manager, "INV-1", "121.00", DUE, "dd-0", method=DD)
+        world.clock.set(dt.datetime(2026, 1, 22, 9, tzinfo=dt.UTC))
+        reverse(world, "AM04")
+        run_until(world.manager, world.clock, dt.date(2026, 1, 28))
+        (request,) = world.collector.collections
+        assert request.collect_on == dt.date(2026, 1, 29)
+        assert _of(world, ev.ReCollectionSubmitted)
+
 
 class TestNotRetried:
     def test_md06_is_never_retried_and_dunned_without_direct_debit(self, world: World) -> None:

@@ -4,7 +4,8 @@ Each adapter imports its heavy dependency only when it is used; a missing option
 raises :class:`~creditflow.errors.MissingExtraError` naming the extra to install. Channel and
 payment-link adapters live in their own modules: :mod:`creditflow.adapters.smtp`,
 :mod:`creditflow.adapters.sms`, :mod:`creditflow.adapters.letters` and
-:mod:`creditflow.adapters.payment_links`.
+:mod:`creditflow.adapters.payment_links`; PDF rendering (the ``pdf`` extra) in
+:mod:`creditflow.adapters.pdf`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from .. import serialization
 from ..engine._case import Case
@@ -40,6 +40,9 @@ APPLICATION_ID: Final = 0x4346_4C57
 """Written into the SQLite header (``PRAGMA application_id``): "CFLW"."""
 
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+
+Synchronous = Literal["NORMAL", "FULL"]
+"""The SQLite ``synchronous`` levels a store may run with."""
 
 # Each entry migrates the layout from version ``index`` to ``index + 1``. Never edit an entry that
 # has been released: add a new one.
@@ -387,6 +390,11 @@ class SqliteStore:
         path: The database file; created with its tables when it does not exist. ``":memory:"``
             keeps everything in memory for the life of the store (tests, simulations).
         timeout: Seconds a unit of work waits for another writer before it fails.
+        synchronous: SQLite's ``synchronous`` level. ``"NORMAL"`` (the default) does not wait for
+            the disk at every commit: in WAL mode a crash of the process or the host application
+            loses nothing, and a power cut can lose at most the last transactions, whose effects
+            are then delivered again under the same idempotency keys (which every port must
+            recognise). ``"FULL"`` waits for the disk at every commit, several times slower.
 
     Raises:
         StoreError: the file is not a SQLite database, is damaged, belongs to another
@@ -400,9 +408,20 @@ class SqliteStore:
     .. versionadded:: 0.1.0
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 30.0,
+        synchronous: Synchronous = "NORMAL",
+    ) -> None:
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValidationError(
+                f"synchronous {synchronous!r} is not 'NORMAL' or 'FULL'; creditflow needs one of them"
+            )
         self.path = os.fspath(path)
         self.timeout = timeout
+        self.synchronous: Synchronous = synchronous
         self._memory = _is_memory(self.path)
         self._idle: list[sqlite3.Connection] = []
         self._all: list[sqlite3.Connection] = []
@@ -458,7 +477,7 @@ class SqliteStore:
             if self._idle:
                 return self._idle.pop()
         connection = self._connect()
-        _configure(connection, self.timeout)
+        _configure(connection, self.timeout, self.synchronous)
         return connection
 
     def _release(self, connection: sqlite3.Connection) -> None:
@@ -572,9 +591,11 @@ def _check_file(path: Path) -> None:
         )
 
 
-def _configure(connection: sqlite3.Connection, timeout: float) -> None:
+def _configure(
+    connection: sqlite3.Connection, timeout: float, synchronous: Synchronous = "NORMAL"
+) -> None:
     connection.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute(f"PRAGMA synchronous = {synchronous}")
 
 
 def _open_database(connection: sqlite3.Connection, path: str, *, memory: bool) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import importlib.util
+import os
 import pathlib
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
@@ -16,10 +19,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .._manager import CreditManager
+from .._message_kind import MessageKind
 from .._money import Money
-from ..errors import CreditflowError, NotFoundError
-from ..events import FeeCharged, MessageSent, PaymentReceived
+from ..errors import CreditflowError, NotFoundError, TemplateError
+from ..events import (
+    DirectDebitReversed,
+    FeeCharged,
+    MessageSent,
+    PaymentPlanAgreed,
+    PaymentPlanCompleted,
+    PaymentPlanDefaulted,
+    PaymentReceived,
+    ReCollectionSubmitted,
+)
 from ..ports import Store
+from ..render import TemplatePart
 from ._demo import (
     START,
     DemoSettings,
@@ -62,6 +76,10 @@ def _manager(db: pathlib.Path, app: str | None, now: dt.datetime | None) -> Cred
     store = _open_store(db)
     if app is not None:
         module_name, _, attribute = app.partition(":")
+        # As Python itself does for ``python -m``: the host's module is found in the current
+        # folder (the console script's own folder is on the path instead).
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
         try:
             factory: Callable[[Store], CreditManager] = getattr(
                 importlib.import_module(module_name), attribute or "make_manager"
@@ -173,10 +191,22 @@ def demo(obj: dict[str, Any], out: str, debtors: int, days: int, seed: int) -> N
         _summary(settings, manager)
 
 
+_REASONS = {
+    "AM04": "insufficient funds",
+    "MD06": "refunded",
+    "AC04": "account closed",
+    "MS02": "refused by the debtor",
+}
+
+
 def _summary(settings: DemoSettings, manager: CreditManager) -> None:
     portfolio = generate(settings)
     statuses: Counter[str] = Counter()
     channels: Counter[str] = Counter()
+    reversals: Counter[str] = Counter()
+    plans: dict[str, set[str]] = {"agreed": set(), "completed": set(), "defaulted": set()}
+    submitted: set[str] = set()
+    recollected: set[str] = set()
     invoiced = collected = fees = Money.zero("EUR")
     for invoice in portfolio.invoices:
         try:
@@ -185,13 +215,27 @@ def _summary(settings: DemoSettings, manager: CreditManager) -> None:
             continue  # issued after the last simulated day
         statuses[status.status.value] += 1
         invoiced += status.original_amount
+        collected += status.paid_amount  # net of reversed direct debits
+        references: set[str] = set()
         for event in status.history:
             if isinstance(event, PaymentReceived):
-                collected += event.payment.amount
+                if event.payment.reference in references:
+                    recollected.add(event.payment.reference)
             elif isinstance(event, FeeCharged):
                 fees += event.amount
             elif isinstance(event, MessageSent):
                 channels[str(event.channel)] += 1
+            elif isinstance(event, DirectDebitReversed):
+                reversals[event.reason_code or "none"] += 1
+            elif isinstance(event, ReCollectionSubmitted):
+                references.add(event.collection_reference)
+                submitted.add(event.collection_reference)
+            elif isinstance(event, PaymentPlanAgreed):
+                plans["agreed"].add(event.plan.reference)
+            elif isinstance(event, PaymentPlanCompleted):
+                plans["completed"].add(event.plan_reference)
+            elif isinstance(event, PaymentPlanDefaulted):
+                plans["defaulted"].add(event.plan_reference)
     table = Table(
         title=f"creditflow demo: {settings.debtors} debtors, {settings.days} days, seed {settings.seed}"
     )
@@ -204,11 +248,18 @@ def _summary(settings: DemoSettings, manager: CreditManager) -> None:
     table.add_row("collection costs charged", fees.round().format("en"))
     for channel in sorted(channels):
         table.add_row(f"messages by {channel}", str(channels[channel]))
+    table.add_row("direct debits reversed", str(sum(reversals.values())))
+    for code in sorted(reversals):
+        table.add_row(f"  {code} ({_REASONS.get(code, 'other')})", str(reversals[code]))
+    table.add_row("re-collections submitted / paid", f"{len(submitted)} / {len(recollected)}")
+    for outcome in ("agreed", "completed", "defaulted"):
+        table.add_row(f"payment plans {outcome}", str(len(plans[outcome])))
     for status_name in sorted(statuses):
         table.add_row(f"cases {status_name}", str(statuses[status_name]))
     stdout.print(table)
     stdout.print(
-        f"Messages: {settings.folder / 'messages'} (e-mails as .eml, SMS and letters as text)."
+        f"Messages: {settings.folder / 'messages'} (e-mails as .eml, SMS as text, letters as "
+        f"{'PDF' if importlib.util.find_spec('borb') else 'text; PDF with the pdf extra'})."
     )
     stdout.print(
         f"Database: {settings.database}  (try: creditflow status "
@@ -280,6 +331,12 @@ def status(obj: dict[str, Any], invoice: str, db: pathlib.Path, app: str | None)
             f"{current.last_step or '-'}; next: {current.next_step or '-'} on "
             f"{current.next_action_on or '-'}"
         )
+        if current.payment_plan is not None:
+            stdout.print(f"payment plan {current.payment_plan} (active)")
+        if current.direct_debit_excluded:
+            stdout.print("direct debit: stopped for this invoice (links deny it)")
+        if current.mandate_flag is not None:
+            stdout.print(f"mandate flagged: {current.mandate_flag}")
         history = Table(title="history")
         for column in ("#", "date", "event"):
             history.add_column(column)
@@ -320,6 +377,133 @@ def simulate(
         stdout.print(table)
         if not timeline.entries:
             stdout.print("Nothing happens in that period.")
+
+
+@group.group()
+def templates() -> None:
+    """Check and preview message templates (the template editor, from the terminal)."""
+
+
+_PART_NAMES = [part.value for part in TemplatePart]
+_KIND_NAMES = [kind.value for kind in MessageKind]
+
+
+@templates.command()
+@click.argument("folder", type=click.Path(path_type=pathlib.Path))
+@click.option(
+    "--kind",
+    "custom_kind",
+    default=MessageKind.REMINDER.value,
+    show_default=True,
+    type=click.Choice(_KIND_NAMES),
+    help="The kind your own templates (names that are not a kind) are checked as.",
+)
+@click.pass_obj
+def check(obj: dict[str, Any], folder: pathlib.Path, custom_kind: str) -> None:
+    """Check every template in FOLDER: syntax, variables, legal content, and a render.
+
+    FOLDER holds <locale>/<name>.j2 and <creditor>/<locale>/<name>.j2 files, as
+    Templates.from_directory reads them. Exits 3 when any template is invalid.
+    """
+    from ._templates import check_folder
+
+    with _errors(obj["debug"]):
+        if not folder.is_dir():
+            _fail(f"template folder {str(folder)!r} does not exist or is not a folder")
+        report = check_folder(folder, custom_kind=MessageKind(custom_kind))
+        if not report.files and not report.problems:
+            _fail(
+                f"there are no templates (*.j2) in {str(folder)!r}; put them in "
+                f"<locale>/<name>.j2, e.g. nl/reminder.j2"
+            )
+        shown = str(folder)
+        placed = {file.path for file in report.files}
+        for problem in report.problems:
+            if problem.path not in placed:
+                stdout.print(problem.render(shown), markup=False)
+        for file in report.files:
+            problems = report.problems_of(file.path)
+            if not problems:
+                what = file.describe(MessageKind(custom_kind))
+                stdout.print(f"{folder / file.path}: ok ({what})", markup=False)
+            for problem in problems:
+                stdout.print(problem.render(shown), markup=False)
+        checked = len(placed | {p.path for p in report.problems})
+        invalid = len(report.invalid)
+        if invalid:
+            _fail(f"{invalid} of {checked} template files are invalid")
+        stdout.print(f"{checked} template files checked, all valid.")
+
+
+@templates.command()
+@click.argument("name")
+@click.option("--locale", default="en", show_default=True, help="The debtor's locale, e.g. nl-BE.")
+@click.option(
+    "--dir",
+    "folder",
+    default=None,
+    type=click.Path(file_okay=False, path_type=pathlib.Path),
+    help="Your template folder (default: the built-in templates only).",
+)
+@click.option(
+    "--part",
+    "parts",
+    multiple=True,
+    type=click.Choice(_PART_NAMES),
+    help="The part to show (repeat for several; default: subject and text).",
+)
+@click.option(
+    "--kind",
+    default=None,
+    type=click.Choice(_KIND_NAMES),
+    help="The kind your own template stands for (default: from its name, else reminder).",
+)
+@click.option("--creditor", default=None, help="Preview a creditor's own templates (its key).")
+@click.option("--grouped", is_flag=True, help="Sample data with two invoices in one message.")
+@click.pass_obj
+def preview(
+    obj: dict[str, Any],
+    name: str,
+    locale: str,
+    folder: pathlib.Path | None,
+    parts: tuple[str, ...],
+    kind: str | None,
+    creditor: str | None,
+    grouped: bool,
+) -> None:
+    """Render template NAME with sample data.
+
+    NAME is a template name as a step gives it (reminder, fourteen_day_letter, or one of your
+    own), looked up as the manager does, or the path of a .j2 file you are editing. With one
+    --part the output is that part alone (e.g. --part html > preview.html).
+    """
+    from ._templates import preview as render_preview
+
+    with _errors(obj["debug"]):
+        if folder is not None and not folder.is_dir():
+            _fail(f"template folder {str(folder)!r} does not exist or is not a folder")
+        chosen = tuple(TemplatePart(p) for p in parts) or (TemplatePart.SUBJECT, TemplatePart.TEXT)
+        try:
+            rendered = render_preview(
+                name,
+                parts=chosen,
+                locale=locale,
+                folder=folder,
+                kind=MessageKind(kind) if kind else None,
+                creditor=creditor,
+                grouped=grouped,
+            )
+        except TemplateError as exc:
+            _fail(str(exc).rstrip("."))
+        except ValueError as exc:
+            _fail(str(exc))
+        if len(rendered) == 1:
+            text = next(iter(rendered.values()))
+            click.echo(text, nl=not text.endswith("\n"))
+            return
+        for part, text in rendered.items():
+            click.echo(f"--- {part.value} ---")
+            click.echo(text.rstrip("\n"))
 
 
 def cli(argv: list[str] | None = None) -> int:

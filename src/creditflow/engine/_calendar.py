@@ -21,7 +21,36 @@ def _holidays(country: str, year: int) -> frozenset[dt.date]:
         return frozenset()  # no calendar known for the country: weekends only
 
 
-class BusinessCalendar:
+class _WorkingDays:
+    """Counting working days, for calendars that know which days are working days."""
+
+    __slots__ = ()
+
+    def is_business_day(self, day: dt.date) -> bool:
+        """Whether *day* is a working day."""
+        raise NotImplementedError
+
+    def add_business_days(self, day: dt.date, count: int) -> dt.date:
+        """The date *count* business days after (negative: before) *day*; 0 rolls forward to one."""
+        step = 1 if count >= 0 else -1
+        remaining = abs(count)
+        current = day
+        if remaining == 0:
+            while not self.is_business_day(current):
+                current += dt.timedelta(days=1)
+            return current
+        while remaining:
+            current += dt.timedelta(days=step)
+            if self.is_business_day(current):
+                remaining -= 1
+        return current
+
+    def roll_forward(self, day: dt.date) -> dt.date:
+        """*day* if it is a business day, else the next one."""
+        return self.add_business_days(day, 0)
+
+
+class BusinessCalendar(_WorkingDays):
     """Monday to Friday, less the public holidays of ``country`` (and any ``extra_closed`` days).
 
     Deterministic: the holiday tables are data, computed per year and cached. A country the
@@ -55,25 +84,6 @@ class BusinessCalendar:
             and day not in self.extra_closed
         )
 
-    def add_business_days(self, day: dt.date, count: int) -> dt.date:
-        """The date *count* business days after (negative: before) *day*; 0 rolls forward to one."""
-        step = 1 if count >= 0 else -1
-        remaining = abs(count)
-        current = day
-        if remaining == 0:
-            while not self.is_business_day(current):
-                current += dt.timedelta(days=1)
-            return current
-        while remaining:
-            current += dt.timedelta(days=step)
-            if self.is_business_day(current):
-                remaining -= 1
-        return current
-
-    def roll_forward(self, day: dt.date) -> dt.date:
-        """*day* if it is a business day, else the next one."""
-        return self.add_business_days(day, 0)
-
 
 @lru_cache(maxsize=256)
 def _target2_closed(year: int) -> frozenset[dt.date]:
@@ -82,7 +92,7 @@ def _target2_closed(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.financial_holidays("ECB", years=year).keys())
 
 
-class Target2Calendar:
+class Target2Calendar(_WorkingDays):
     """TARGET2 business days: the days SEPA counts D-1 and D+n in.
 
     Closed: weekends, New Year, Good Friday, Easter Monday, 1 May, 25 and 26 December.
@@ -103,18 +113,3 @@ class Target2Calendar:
     def is_business_day(self, day: dt.date) -> bool:
         """Whether TARGET2 settles on *day*."""
         return day.weekday() < 5 and day not in _target2_closed(day.year)
-
-    def add_business_days(self, day: dt.date, count: int) -> dt.date:
-        """The TARGET2 day *count* days after (negative: before) *day*; 0 rolls forward to one."""
-        step = 1 if count >= 0 else -1
-        remaining = abs(count)
-        current = day
-        if remaining == 0:
-            while not self.is_business_day(current):
-                current += dt.timedelta(days=1)
-            return current
-        while remaining:
-            current += dt.timedelta(days=step)
-            if self.is_business_day(current):
-                remaining -= 1
-        return current

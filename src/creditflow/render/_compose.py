@@ -214,10 +214,37 @@ def _problem_line(exc: BaseException) -> int | None:
     return None
 
 
+def _failing_file(exc: BaseException) -> str | None:
+    """The file of the template in which *exc* happened, when Jinja knows it."""
+    filename = getattr(exc, "filename", None)
+    if isinstance(filename, str):
+        return filename
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if not frame.filename.endswith(".py"):
+            return frame.filename
+    return None
+
+
+def _elsewhere(exc: BaseException, name: str | None) -> str | None:
+    """The file *exc* happened in, if it is another template than *name* (a layout, an include).
+
+    Templates from strings and mappings have no file (Jinja calls them ``<template>``): for them
+    nothing can be told apart and None is returned.
+    """
+    filename = _failing_file(exc)
+    if filename is None or filename.startswith("<"):
+        return None
+    if name is not None and filename.replace(os.sep, "/").endswith(f"/{name}"):
+        return None
+    return filename
+
+
 def _template_error(exc: BaseException, name: str | None) -> TemplateError:
     from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
+    # A problem in a layout or an included template is reported there, not in the one rendered.
+    name = _elsewhere(exc, name) or name
     if isinstance(exc, TemplateError):
         lineno = exc.lineno if exc.lineno is not None else _problem_line(exc)
         where = f" (line {lineno})" if lineno else ""
@@ -264,6 +291,7 @@ class Templates:
         overrides: Mapping[str, str] | None = None,
         *,
         loader: BaseLoader | None = None,
+        auto_reload: bool = False,
     ) -> None:
         from jinja2 import ChoiceLoader, DictLoader
 
@@ -276,14 +304,23 @@ class Templates:
             None if not sources else sources[0] if len(sources) == 1 else ChoiceLoader(sources)
         )
         self._environments: dict[tuple[str, str, bool], Environment] = {}
+        self._resolved: dict[tuple[int, tuple[str, ...], TemplatePart], str] = {}
         self._lock = threading.Lock()
+        self.auto_reload = auto_reload
+        """Check template files for changes at every render (a template editor wants this)."""
 
     @classmethod
-    def from_directory(cls, path: str | os.PathLike[str]) -> Templates:
-        """Templates overridden by the files under *path* (``<locale>/<name>``, ``<creditor>/<locale>/<name>``)."""
+    def from_directory(
+        cls, path: str | os.PathLike[str], *, auto_reload: bool = False
+    ) -> Templates:
+        """Templates overridden by the files under *path* (``<locale>/<name>``, ``<creditor>/<locale>/<name>``).
+
+        With *auto_reload*, edited files are picked up without a restart (at the cost of a file
+        check at every render).
+        """
         from jinja2 import FileSystemLoader
 
-        return cls(loader=FileSystemLoader(os.fspath(path)))
+        return cls(loader=FileSystemLoader(os.fspath(path)), auto_reload=auto_reload)
 
     # -- environments ----------------------------------------------------------------------------
 
@@ -294,13 +331,17 @@ class Templates:
             env = self._environments.get(cache_key)
             if env is None:
                 env = self._new_environment(
-                    _chain_loader(self._user, creditor_key, locale), autoescape=autoescape
+                    _chain_loader(self._user, creditor_key, locale),
+                    autoescape=autoescape,
+                    auto_reload=self.auto_reload,
                 )
                 self._environments[cache_key] = env
             return env
 
     @staticmethod
-    def _new_environment(loader: BaseLoader, *, autoescape: bool) -> Environment:
+    def _new_environment(
+        loader: BaseLoader, *, autoescape: bool, auto_reload: bool = False
+    ) -> Environment:
         from jinja2 import StrictUndefined
         from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -313,7 +354,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
-            auto_reload=True,  # edited template files are picked up without a restart
+            auto_reload=auto_reload,
         )
         env.filters.update(FILTERS)
         return env
@@ -352,19 +393,34 @@ class Templates:
     def _load(self, env: Environment, names: Sequence[str], part: TemplatePart) -> Template:
         from jinja2 import TemplateNotFound
 
+        # Which candidate exists is remembered per environment: looking up the ones that do not
+        # costs an exception and a search through the whole loader chain at every render.
+        memo = (id(env), tuple(names), part)
+        known = None if self.auto_reload else self._resolved.get(memo)
+        if known is not None:
+            return env.get_template(known)
         tried: list[str] = []
         for name in names:
             for candidate in (f"{name}.{part.value}.j2", f"{name}.j2"):
                 try:
-                    return env.get_template(candidate)
+                    template = env.get_template(candidate)
                 except TemplateNotFound as exc:
                     if exc.name != candidate:
                         raise  # the template exists, but one it includes does not
                     tried.append(candidate)
+                    continue
+                self._resolved[memo] = candidate
+                return template
         raise TemplateError(f"no template found for {part.value}; tried {', '.join(tried)}")
 
-    def render_part(self, request: ComposeRequest, part: TemplatePart) -> str:
-        """Render one part of *request*'s message.
+    def render_part(
+        self,
+        request: ComposeRequest,
+        part: TemplatePart,
+        *,
+        context: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Render one part of *request*'s message (*context*: :meth:`context`, if already built).
 
         Raises:
             TemplateError: the template is missing, broken, or uses what it may not (with the
@@ -378,9 +434,8 @@ class Templates:
         try:
             template = self._load(env, names, part)
             template_name = template.name
-            output = template.render(
-                {**self.context(request), LAYOUT_VARIABLE: f"_{part.value}.j2"}
-            )
+            variables = self.context(request) if context is None else context
+            output = template.render({**variables, LAYOUT_VARIABLE: f"_{part.value}.j2"})
         except Exception as exc:
             raise _template_error(exc, template_name) from exc
         if part is TemplatePart.HTML:
@@ -396,7 +451,8 @@ class Templates:
             TemplateError: a template cannot be rendered (named, with the line).
         """
         parts = parts_for(request.channel)
-        rendered = {part: self.render_part(request, part) for part in parts}
+        context = self.context(request)
+        rendered = {part: self.render_part(request, part, context=context) for part in parts}
         body = next(p for p in parts if p is not TemplatePart.SUBJECT and p.is_body)
         return ComposedMessage(
             subject=rendered[TemplatePart.SUBJECT],
@@ -430,6 +486,9 @@ class Templates:
 
         Raises:
             TemplateError: with ``lineno`` of the first problem and ``problems`` listing all.
+                When rendering fails in another template (a layout or an included template
+                of the set, loaded from a file), ``template_name`` is that file and ``lineno``
+                its line; otherwise ``template_name`` is None: the problem is in *source*.
         """
         from jinja2 import TemplateSyntaxError, meta, nodes
 
@@ -459,12 +518,14 @@ class Templates:
                             f"add {{{{ {name} }}}} to the template",
                         )
                     )
+        failed_in: str | None = None
         if not problems:
             for check_part in (part,) if part is not None else _block_parts(tree):
                 try:
                     self.preview(source, kind=kind, part=check_part, locale=locale, request=request)
                 except TemplateError as exc:
                     problems.append((exc.lineno, str(exc)))
+                    failed_in = exc.template_name
                     break
         if problems:
             problems.sort(key=lambda p: p[0] or 0)
@@ -472,6 +533,7 @@ class Templates:
             raise TemplateError(
                 f"the template is not valid: {message}",
                 lineno=problems[0][0],
+                template_name=failed_in,
                 problems=tuple(problems),
             )
 

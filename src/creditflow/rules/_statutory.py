@@ -82,7 +82,7 @@ class StatutoryFee:
     other         nothing (no statutory fee is known outside the EU)
     ============  =====================================================================
 
-    Args:
+    Attributes:
         consumers: Charge consumers where the law allows it. With ``False`` the fee never
             applies to consumers, and schemas need no 14-day letter.
         businesses: Charge businesses.
@@ -314,7 +314,7 @@ class StatutoryInterest:
     the EU have no statutory rate here: they get the ``fallback`` rule, and without one the rule
     raises :class:`~creditflow.errors.ValidationError` rather than guessing.
 
-    Args:
+    Attributes:
         day_count: How days are counted, for every country (the law is not explicit; ACT_365 is
             the default).
         nl_whole_years: For Dutch interest, count a complete year as exactly one year (see
