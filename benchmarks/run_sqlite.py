@@ -28,10 +28,12 @@ Open amount: {{ amount }}
 def timed_run(path: pathlib.Path) -> tuple[float, int]:
     """Seconds for one ``run`` over the database at *path*, and messages sent."""
     channel = RecordingChannel()
-    manager = _portfolio.manager(SqliteStore(path), channel)
+    store = SqliteStore(path)
+    manager = _portfolio.manager(store, channel)
     started = time.perf_counter()
     report = manager.run(_portfolio.NOW)
     elapsed = time.perf_counter() - started
+    store.close()
     assert report.ok, report.errors
     return elapsed, len(channel.sent)
 
@@ -42,7 +44,7 @@ def floor(path: pathlib.Path, due: int) -> float:
     template = jinja2.Environment(autoescape=False).from_string(FLOOR_TEMPLATE)
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = " + _synchronous(path))
+    db.execute(f"PRAGMA synchronous = {_synchronous()}")
     started = time.perf_counter()
     rows = db.execute(
         "SELECT invoice_number, snapshot FROM cf_cases WHERE creditor = 'bench' "
@@ -75,10 +77,19 @@ def floor(path: pathlib.Path, due: int) -> float:
     return elapsed
 
 
-def _synchronous(path: pathlib.Path) -> str:
-    with sqlite3.connect(path) as db:
-        level = db.execute("PRAGMA synchronous").fetchone()[0]
-    return {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(level, "FULL")
+def _synchronous() -> str:
+    """The ``synchronous`` level ``SqliteStore`` runs with by default (the floor uses the same).
+
+    It is a setting of each connection, not of the file, so it is read from a store's connection.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        store = SqliteStore(pathlib.Path(folder) / "probe.db")
+        try:
+            with store.unit_of_work() as uow:
+                level = uow.connection.execute("PRAGMA synchronous").fetchone()[0]  # type: ignore[attr-defined]
+        finally:
+            store.close()
+    return {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[level]
 
 
 def measure(
