@@ -4,7 +4,8 @@ PostgreSQL tests use ``CREDITFLOW_TEST_POSTGRES_DSN`` when it is set (each test 
 schema of its own, dropped afterwards). Otherwise a server is started from the local PostgreSQL
 binaries by :class:`creditflow.testing.postgres.PostgresServer` (as the ``postgres`` user when
 running as root) in a temporary directory, listening on 127.0.0.1 only, and stopped when the
-session ends. Where no PostgreSQL is installed those tests are skipped, saying so.
+session ends. Where no PostgreSQL is installed those tests are skipped, saying so, unless
+``CREDITFLOW_REQUIRE_POSTGRES`` is set (CI sets it): then they fail.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from creditflow.ports import Store
 from creditflow.testing import InMemoryStore
 
 DSN_VARIABLE = "CREDITFLOW_TEST_POSTGRES_DSN"
+REQUIRE_VARIABLE = "CREDITFLOW_REQUIRE_POSTGRES"
+"""Set (as CI does) to fail instead of skipping when no PostgreSQL can be started."""
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +35,12 @@ def postgres_dsn() -> Iterator[str]:
     from creditflow.testing.postgres import PostgresServer, postgres_binaries
 
     if postgres_binaries() is None:
-        pytest.skip(
+        reason = (
             f"PostgreSQL is not installed (no initdb/pg_ctl found) and {DSN_VARIABLE} is not set"
         )
+        if os.environ.get(REQUIRE_VARIABLE):
+            pytest.fail(f"{reason}, but {REQUIRE_VARIABLE} says the PostgreSQL tests must run")
+        pytest.skip(reason)
     server = PostgresServer()
     try:
         yield server.dsn
