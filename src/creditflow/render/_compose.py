@@ -10,12 +10,13 @@ with :class:`~jinja2.StrictUndefined`; HTML is autoescaped, text is not.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import threading
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from attrs import frozen
 
@@ -158,6 +159,31 @@ def _safe_name(name: str) -> bool:
     """Whether *name* stays inside the template set (no absolute paths, no ``..``)."""
     pieces = name.replace("\\", "/").split("/")
     return not name.startswith(("/", "\\")) and ".." not in pieces and ":" not in name
+
+
+@functools.cache
+def _sandbox_class() -> type[Environment]:
+    """Jinja's immutable sandbox, with its attribute verdicts remembered per type and name.
+
+    The sandbox asks, for every ``{{ a.b }}``, whether attribute ``b`` of ``a`` is safe. Its
+    answer depends only on the type of ``a`` and the name (a private or internal attribute, a
+    method that mutates a list or dict), never on the value, so it is computed once per
+    ``(type, name)``: the same rules, without paying for them at every render.
+    """
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class CachingSandbox(ImmutableSandboxedEnvironment):
+        _verdicts: ClassVar[dict[tuple[type, str], bool]] = {}
+
+        def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+            key = (type(obj), attr)
+            verdict = self._verdicts.get(key)
+            if verdict is None:
+                verdict = super().is_safe_attribute(obj, attr, value)
+                self._verdicts[key] = verdict
+            return verdict
+
+    return CachingSandbox
 
 
 def _chain_loader(user: BaseLoader | None, creditor_key: str, locale: str) -> BaseLoader:
@@ -343,11 +369,10 @@ class Templates:
         loader: BaseLoader, *, autoescape: bool, auto_reload: bool = False
     ) -> Environment:
         from jinja2 import StrictUndefined
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
 
         from ._filters import FILTERS
 
-        env = ImmutableSandboxedEnvironment(
+        env = _sandbox_class()(
             loader=loader,
             undefined=StrictUndefined,
             autoescape=autoescape,
