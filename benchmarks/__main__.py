@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pathlib
 import platform
 import sys
@@ -19,6 +20,16 @@ SCENARIOS = {
     "templates": "benchmarks.templates",
     "imports": "benchmarks.imports",
 }
+
+
+def _memory_gib() -> float | None:
+    """The machine's memory in GiB (Linux), for the record."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            kib = int(meminfo.readline().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return round(kib / 1024 / 1024, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             "python": sys.version.split()[0],
             "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+            "memory_gib": _memory_gib(),
         },
         "quick": args.quick,
         "scenarios": {},

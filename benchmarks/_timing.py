@@ -18,6 +18,21 @@ def best_of(repeat: int, run: Callable[[], object]) -> float:
     return min(times)
 
 
+def best_of_alternating(repeat: int, *runs: Callable[[], object]) -> list[float]:
+    """The shortest of *repeat* runs of each of *runs*, taken in turn (a, b, a, b, ...).
+
+    Alternating spreads a passing disturbance (another process, a frequency change) over all of
+    them alike, so their ratio holds better than with one block of runs after the other.
+    """
+    times: list[list[float]] = [[] for _ in runs]
+    for _ in range(repeat):
+        for index, run in enumerate(runs):
+            start = time.perf_counter()
+            run()
+            times[index].append(time.perf_counter() - start)
+    return [min(each) for each in times]
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident set size so far, in MB.
 
