@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any, Final
 
 from jinja2 import pass_context, pass_eval_context
@@ -30,19 +31,31 @@ def money(context: Context, value: Money | None) -> str:
     """An amount for the debtor's locale (``€ 1.234,50`` in ``nl-NL``), rounded half-up."""
     if not isinstance(value, Money):
         raise TemplateError(f"the 'money' filter needs an amount, got {value!r}")
-    return value.round().format(_locale_of(context))
+    return _formatted_money(value.round(), _locale_of(context))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_money(value: Money, locale: str) -> str:
+    # A reminder shows the same few amounts in several parts (subject, text, HTML): format once.
+    return value.format(locale)
 
 
 @pass_context
 def date(context: Context, value: dt.date | None, format: str = "long") -> str:
     """A date for the debtor's locale; *format* is ``short``, ``medium``, ``long`` or ``full``."""
-    from babel.dates import format_date
-
     if not isinstance(value, dt.date):
         raise TemplateError(f"the 'date' filter needs a date, got {value!r}")
     if format not in ("short", "medium", "long", "full"):
         raise TemplateError(f"date format {format!r} is not short, medium, long or full")
-    return str(format_date(value, format=format, locale=babel_locale(_locale_of(context))))
+    return _formatted_date(value, format, _locale_of(context))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(value: dt.date, format: str, locale: str) -> str:
+    # Messages of one run show the same few dates over and over: format each once per locale.
+    from babel.dates import format_date
+
+    return str(format_date(value, format=format, locale=babel_locale(locale)))
 
 
 def css_color(value: str) -> str:
