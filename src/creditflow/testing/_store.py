@@ -7,16 +7,25 @@ import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TypeVar
 
 from ..engine._case import Case
+from ..engine._effects import Effect
 from ..engine._schema import DunningSchema
-from ..errors import ConcurrencyError, DuplicateError, ValidationError
+from ..errors import (
+    ConcurrencyError,
+    CreditflowError,
+    DuplicateError,
+    StoreError,
+    ValidationError,
+)
 from ..events import Event
 from ..ports import DebtorRecord, OutboxEntry, UnitOfWork
 
 __all__ = ["InMemoryStore"]
 
 _Key = tuple[str, str]
+T = TypeVar("T")
 
 
 class _State:
@@ -58,6 +67,8 @@ class _Schemas:
         versions = self._uow.state.schemas.get((creditor, schema.key), {})
         if schema.version in versions:
             raise DuplicateError(f"schema {schema.key!r} version {schema.version} exists already")
+        if self._uow.check:
+            _storable(schema, DunningSchema)
         self._uow.staged_schemas[(creditor, schema.key, schema.version)] = schema
 
     def get(self, creditor: str, key: str, version: int | None = None) -> DunningSchema | None:
@@ -75,6 +86,8 @@ class _Debtors:
         self._uow = uow
 
     def put(self, creditor: str, record: DebtorRecord) -> None:
+        if self._uow.check:
+            _storable(record, DebtorRecord)
         self._uow.staged_debtors[(creditor, record.debtor.code)] = record
 
     def get(self, creditor: str, code: str) -> DebtorRecord | None:
@@ -103,6 +116,10 @@ class _Cases:
         next_action_on: dt.date | None,
     ) -> None:
         key = (creditor, case.invoice_number)
+        if self._uow.check:
+            for event in events:
+                _storable(event, Event)
+            _storable(case, Case)
         current = self._version(key)
         if current != expected_version:
             if expected_version == 0:
@@ -163,6 +180,8 @@ class _Outbox:
     def add(self, creditor: str, entries: Sequence[OutboxEntry]) -> None:
         stored = self._uow.state.outbox.get(creditor, {})
         for entry in entries:
+            if self._uow.check:
+                _storable(entry.effect, Effect)
             key = (creditor, entry.idempotency_key)
             if entry.idempotency_key not in stored and key not in self._uow.staged_outbox:
                 self._uow.staged_outbox[key] = entry
@@ -184,9 +203,30 @@ class _Outbox:
         self._uow.staged_outbox[key] = entry
 
 
+def _storable(value: T, kind: type[T]) -> None:
+    """Refuse *value* unless it survives a trip through the serialisation the real stores use."""
+    from .. import serialization
+
+    try:
+        back = serialization.loads(serialization.dumps(value), kind)
+    except CreditflowError:
+        raise  # the same error a database store raises (e.g. an unregistered rule)
+    except Exception as exc:
+        raise StoreError(
+            f"{type(value).__name__} cannot be stored: {exc}; a database store would refuse it too "
+            f"(register custom fee or interest rules with creditflow.serialization.register_rule)"
+        ) from exc
+    if back != value:
+        raise StoreError(
+            f"{type(value).__name__} does not come back equal from storage: {value!r} became "
+            f"{back!r}"
+        )
+
+
 class _UnitOfWork:
-    def __init__(self, state: _State) -> None:
+    def __init__(self, state: _State, *, check: bool = False) -> None:
         self.state = state
+        self.check = check
         self.staged_schemas: dict[tuple[str, str, int], DunningSchema] = {}
         self.staged_debtors: dict[_Key, DebtorRecord] = {}
         self.staged_cases: dict[_Key, tuple[list[Event], Case, dt.date | None]] = {}
@@ -221,17 +261,26 @@ class InMemoryStore:
     A unit of work holds the store's lock from start to end, so units of work from several
     threads run one after the other (serialisable), and leaving one without ``commit()`` discards
     everything it staged.
+
+    Args:
+        check_storable: Write every event, snapshot, effect, schema and debtor through
+            :mod:`creditflow.serialization` and back, and refuse (``StoreError``) what would not
+            come back equal, as a database store would. On by default, so that a test on the fake
+            fails where production on SQLite or PostgreSQL would (a host's fee rule that was never
+            registered with ``serialization.register_rule``, say). ``False`` keeps objects as they
+            are, for speed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, check_storable: bool = True) -> None:
         self._state = _State()
         self._lock = threading.RLock()
+        self.check_storable = check_storable
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         """Begin a unit of work."""
         with self._lock:
-            yield _UnitOfWork(self._state)
+            yield _UnitOfWork(self._state, check=self.check_storable)
 
     def __repr__(self) -> str:
         return f"<InMemoryStore cases={len(self._state.snapshots)}>"
