@@ -8,33 +8,12 @@ import creditflow as cf
 from creditflow.engine import BusinessCalendar, Case, DecisionContext, decide, evolve
 from creditflow.events import InvoiceRegistered
 
+from . import _portfolio
 from ._timing import best_of
 
-CREDITOR = cf.Creditor(
-    key="bench",
-    name="Bench B.V.",
-    address=cf.Address(street="Damrak 1", postal_code="1012 LG", city="Amsterdam", country="NL"),
-)
+# The same creditor, schema and day as the storage scenarios, so the figures compare.
+CREDITOR, SCHEMA, TODAY = _portfolio.CREDITOR, _portfolio.SCHEMA, _portfolio.TODAY
 DEBTOR = cf.Debtor(code="D", kind=cf.DebtorKind.PERSON, name="Debtor", email="d@example.nl")
-SCHEMA = cf.DunningSchema(
-    key="bench",
-    steps=[
-        cf.Step(
-            name="reminder",
-            trigger=cf.Trigger.days_after_due(7),
-            actions=[cf.SendMessage(channel=cf.Channel.EMAIL)],
-        ),
-        cf.Step(
-            name="fee",
-            trigger=cf.Trigger.days_after_due(14),
-            actions=[
-                cf.SendMessage(channel=cf.Channel.EMAIL),
-                cf.ChargeFee(rule=cf.FixedFee(amount=cf.Money("5.00", "EUR"))),
-            ],
-        ),
-    ],
-)
-TODAY = dt.date(2026, 3, 2)
 
 
 def make_cases(count: int) -> list[Case]:
